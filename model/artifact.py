@@ -1,0 +1,97 @@
+"""The model on disk: a folder with `model.joblib`, `manifest.json` and `MODEL_CARD.md`.
+
+joblib files run code when loaded, so `load_artifact` checks the file's sha256 against the
+manifest (and the library versions it was trained with) before unpickling anything."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+import joblib
+import sklearn
+
+from model.classifier import RegsecClassifier
+
+MODEL_FILE = "model.joblib"
+MANIFEST_FILE = "manifest.json"
+CARD_FILE = "MODEL_CARD.md"
+FORMAT_VERSION = 1
+DEFAULT_DIR = Path(__file__).parent / "default"
+
+
+class ArtifactError(RuntimeError):
+    """The model folder is missing, damaged, tampered with or from incompatible software."""
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_artifact(clf: RegsecClassifier, directory: Path, manifest: dict[str, Any], card: str) -> dict[str, Any]:
+    """Write the fitted classifier, its manifest (with sha256 and versions added) and card."""
+    directory.mkdir(parents=True, exist_ok=True)
+    model_path = directory / MODEL_FILE
+    joblib.dump(clf, model_path, compress=3)
+    manifest = {
+        **manifest,
+        "format_version": FORMAT_VERSION,
+        "sklearn_version": sklearn.__version__,
+        "python_version": platform.python_version(),
+        "artifact_file": MODEL_FILE,
+        "artifact_sha256": sha256_of(model_path),
+        "artifact_bytes": model_path.stat().st_size,
+    }
+    (directory / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (directory / CARD_FILE).write_text(card, encoding="utf-8")
+    return manifest
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    """The manifest of a model folder, or an ArtifactError saying what is wrong with it."""
+    path = Path(directory) / MANIFEST_FILE
+    if not path.is_file():
+        raise ArtifactError(f"{path}: no manifest; point --model at a folder written by `regsec train`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArtifactError(f"{path}: manifest is not valid JSON ({exc}); retrain or restore the folder") from exc
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        raise ArtifactError(
+            f"{path}: artifact format {manifest.get('format_version') if isinstance(manifest, dict) else '?'} "
+            f"is not the {FORMAT_VERSION} this regsec reads; retrain with `regsec train`"
+        )
+    return manifest
+
+
+def load_artifact(directory: Path | str | None = None) -> tuple[RegsecClassifier, dict[str, Any]]:
+    """Verify and load a model folder (the packaged default when `directory` is None)."""
+    directory = Path(directory) if directory is not None else DEFAULT_DIR
+    manifest = read_manifest(directory)
+    model_path = directory / manifest.get("artifact_file", MODEL_FILE)
+    if not model_path.is_file():
+        raise ArtifactError(f"{model_path}: model file missing; retrain or restore the folder")
+    if sha256_of(model_path) != manifest.get("artifact_sha256"):
+        raise ArtifactError(
+            f"{model_path}: sha256 does not match the manifest; the file is damaged or was replaced. "
+            "Refusing to unpickle it; restore the original or retrain with `regsec train`"
+        )
+    trained_with = manifest.get("sklearn_version")
+    if trained_with != sklearn.__version__:
+        raise ArtifactError(
+            f"{directory}: trained with scikit-learn {trained_with}, this environment has {sklearn.__version__}; "
+            f"install scikit-learn=={trained_with} or retrain with `regsec train`"
+        )
+    clf = joblib.load(model_path)
+    if not isinstance(clf, RegsecClassifier):
+        raise ArtifactError(f"{model_path}: holds a {type(clf).__name__}, not a RegsecClassifier")
+    return clf, manifest
+

@@ -1,0 +1,38 @@
+"""What regsec says about one article, and its JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Voice:
+    """An actor's position on the article's target, with the sentence that shows it."""
+
+    actor: str
+    role: str
+    stance: str
+    evidence: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Labels for one article; `to_dict()` is the JSONL record the CLI writes."""
+
+    id: str | None
+    relevant: bool
+    relevance: float
+    topics: list[str]
+    topic_scores: dict[str, float]
+    stance: str | None
+    stance_scores: dict[str, float]
+    model_version: str
+    voices: list[Voice] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record in the documented key order (id first, model_version last)."""
+        record = asdict(self)
+        keys = ("id", "relevant", "relevance", "topics", "topic_scores", "stance", "stance_scores", "voices", "model_version")
+        return {key: record[key] for key in keys}

@@ -1,0 +1,1 @@
+"""Building regsec models: the labeled corpus, its checks, training and evaluation."""
