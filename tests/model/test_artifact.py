@@ -1,0 +1,57 @@
+import json
+import shutil
+
+import pytest
+
+from model.artifact import DEFAULT_DIR, MANIFEST_FILE, MODEL_FILE, ArtifactError, load_artifact
+
+
+@pytest.fixture()
+def model_copy(tmp_path):
+    target = tmp_path / "model"
+    shutil.copytree(DEFAULT_DIR, target)
+    return target
+
+
+def test_packaged_model_loads_with_its_manifest():
+    clf, manifest = load_artifact()
+    assert manifest["name"] == "regsec" and manifest["version"] == clf.version
+    assert set(manifest["labels"]["topics"]) == set(clf.predict(["x"])[0].topic_scores)
+
+
+def test_tampered_artifact_is_refused_before_unpickling(model_copy):
+    with open(model_copy / MODEL_FILE, "ab") as handle:
+        handle.write(b"tampered")
+    with pytest.raises(ArtifactError, match="sha256 does not match"):
+        load_artifact(model_copy)
+
+
+def test_truncated_artifact_is_refused(model_copy):
+    data = (model_copy / MODEL_FILE).read_bytes()
+    (model_copy / MODEL_FILE).write_bytes(data[: len(data) // 2])
+    with pytest.raises(ArtifactError, match="sha256 does not match"):
+        load_artifact(model_copy)
+
+
+def test_other_scikit_learn_version_names_the_fix(model_copy):
+    manifest = json.loads((model_copy / MANIFEST_FILE).read_text())
+    manifest["sklearn_version"] = "0.0.1"
+    (model_copy / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match=r"install scikit-learn==0.0.1 or retrain"):
+        load_artifact(model_copy)
+
+
+def test_manifest_from_another_format_version(model_copy):
+    manifest = json.loads((model_copy / MANIFEST_FILE).read_text())
+    manifest["format_version"] = 99
+    (model_copy / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="retrain"):
+        load_artifact(model_copy)
+
+
+def test_missing_folder_or_broken_manifest(tmp_path, model_copy):
+    with pytest.raises(ArtifactError, match="no manifest"):
+        load_artifact(tmp_path / "nowhere")
+    (model_copy / MANIFEST_FILE).write_text("{not json")
+    with pytest.raises(ArtifactError, match="not valid JSON"):
+        load_artifact(model_copy)

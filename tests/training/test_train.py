@@ -1,0 +1,69 @@
+import json
+
+import numpy as np
+import pytest
+
+from model.artifact import DEFAULT_DIR, load_artifact
+from tests.conftest import REPO
+from training.records import LabeledRecord
+from training.sources import load_labeled
+from training.split import split_records
+from training.train import TrainConfig, TrainingDataError, check_trainable, data_hash, fit_classifier
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    records, problems = load_labeled([REPO / "data" / "corpus"])
+    assert problems == []
+    return records
+
+
+def test_committed_model_matches_code_and_data(corpus):
+    """Retrain from data/ with the manifest's parameters: same data hash, same predictions."""
+    clf, manifest = load_artifact()
+    assert manifest["data_sha256"] == data_hash(corpus), "data/ changed since the model was trained: run `regsec train`"
+    config = TrainConfig(**{k: v for k, v in manifest["params"].items() if k in TrainConfig.__dataclass_fields__})
+    train, test = split_records(corpus, config.test_percent)
+    fresh = fit_classifier(train, config, manifest["version"])
+    texts = [r.data["text"] for r in test]
+    assert [p.to_dict() for p in fresh.predict(texts)] == [p.to_dict() for p in clf.predict(texts)]
+
+
+def test_same_data_and_seed_give_the_same_predictions(corpus):
+    subset = corpus[::4]
+    config = TrainConfig(folds=3)
+    first, second = (fit_classifier(subset, config, "t") for _ in range(2))
+    texts = [r.data["text"] for r in corpus[1::8]]
+    assert np.array_equal(np.hstack(first.predict_scores(texts)[1:]), np.hstack(second.predict_scores(texts)[1:]))
+    assert [p.to_dict() for p in first.predict(texts)] == [p.to_dict() for p in second.predict(texts)]
+
+
+def _records(rows):
+    return [LabeledRecord("mem", i, row) for i, row in enumerate(rows, 1)]
+
+
+def test_untrainable_data_fails_before_any_fitting():
+    relevant = {"topics": ["diplomacy"], "stance": "neutral", "target": "t", "voices": [], "text": "x"}
+    with pytest.raises(TrainingDataError, match="both documents with topics and documents without"):
+        check_trainable(_records([{**relevant, "id": str(i)} for i in range(10)]), folds=5)
+    off = {"topics": [], "stance": None, "target": None, "voices": [], "text": "x"}
+    rows = [{**relevant, "id": f"r{i}"} for i in range(10)] + [{**off, "id": f"o{i}"} for i in range(10)]
+    with pytest.raises(TrainingDataError, match="at least two classes"):
+        check_trainable(_records(rows), folds=5)
+
+
+def test_bad_records_stop_training_unless_skipped(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": "t", "topics": ["weather"], "voices": []}) + "\n")
+    with pytest.raises(TrainingDataError) as info:
+        from training.train import load_training_records
+
+        load_training_records(TrainConfig(data=[str(path)]))
+    assert "unknown topic" in str(info.value.problems[0])
+
+
+def test_packaged_manifest_describes_the_artifact():
+    manifest = json.loads((DEFAULT_DIR / "manifest.json").read_text())
+    for key in ("version", "labels", "sklearn_version", "artifact_sha256", "data_sha256", "params", "metrics_test_split"):
+        assert key in manifest
+    assert (DEFAULT_DIR / "model.joblib").stat().st_size < 20 * 1024 * 1024
