@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.sparse import spmatrix
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_val_predict
@@ -85,12 +86,12 @@ class RegsecClassifier:
     def _splits(self, y: np.ndarray, groups: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         return list(GroupKFold(n_splits=self.folds).split(np.zeros(len(y)), y, groups))
 
-    def _calibrated(self, X, y: np.ndarray, groups: np.ndarray) -> CalibratedClassifierCV:
+    def _calibrated(self, X: spmatrix, y: np.ndarray, groups: np.ndarray) -> CalibratedClassifierCV:
         """Logistic regression fit on all rows, sigmoid-calibrated on out-of-fold scores."""
         head = CalibratedClassifierCV(self._estimator(), method="sigmoid", cv=self._splits(y, groups), ensemble=False)
         return head.fit(X, y)
 
-    def _out_of_fold_proba(self, X, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    def _out_of_fold_proba(self, X: spmatrix, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
         """Calibrated positive-class probabilities for rows never seen in training."""
         inner = CalibratedClassifierCV(self._estimator(), method="sigmoid", cv=3, ensemble=False)
         return cross_val_predict(inner, X, y, cv=self._splits(y, groups), method="predict_proba")[:, 1]

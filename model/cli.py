@@ -7,7 +7,7 @@ data check) or a missed seed (evaluate --strict); 2 usage error; 3 the model cou
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -20,14 +20,14 @@ data_app = typer.Typer(help="Work with the labeled corpus.", no_args_is_help=Tru
 app.add_typer(data_app, name="data")
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
 
 
-class InputFormat(str, Enum):
+class InputFormat(StrEnum):
     auto = "auto"
     text = "text"
     jsonl = "jsonl"
@@ -84,7 +84,7 @@ def _quiet_broken_pipe() -> None:
 
 @app.command()
 def train(
-    data: list[str] = typer.Option(None, "--data", "-d", help="Labeled JSONL/CSV/Parquet files or folders, or a hub dataset id (repeatable). Default: data/corpus."),
+    data: list[str] = typer.Option(None, "--data", "-d", help="Labeled JSONL/CSV/Parquet file or folder, or a hub dataset id (repeatable)."),
     out: Path = typer.Option(Path("model/default"), "--out", "-o", help="Model folder to write."),
     seed: int = typer.Option(0, help="Random seed."),
     on_error: str = typer.Option("fail", help="fail: stop on any bad record; skip: train on the valid ones."),

@@ -115,12 +115,12 @@ def _duplicates_and_repetition(records: list[LabeledRecord], report: CheckReport
             j, k = per_doc.most_common(1)[0]
             if k / len(g) > MAX_PAIR_SHARE:
                 rec, other = records[i], records[j]
-                problems.append(
-                    Problem(rec.source, rec.line, f"near-duplicate: shares {k / len(g):.0%} of its {NGRAM}-word sequences with {other.data['id']} (limit {MAX_PAIR_SHARE:.0%})")
-                )
+                message = f"near-duplicate: shares {k / len(g):.0%} of its {NGRAM}-word sequences with {other.data['id']}"
+                problems.append(Problem(rec.source, rec.line, f"{message} (limit {MAX_PAIR_SHARE:.0%})"))
     report.mean_share = sum(shares) / len(shares) if shares else 0.0
     if report.mean_share >= MAX_MEAN_SHARE:
-        problems.append(Problem("corpus", 0, f"mean share of repeated {NGRAM}-word sequences is {report.mean_share:.2%} (limit {MAX_MEAN_SHARE:.0%}): text is templated"))
+        message = f"mean share of repeated {NGRAM}-word sequences is {report.mean_share:.2%} (limit {MAX_MEAN_SHARE:.0%})"
+        problems.append(Problem("corpus", 0, f"{message}: text is templated"))
     return problems
 
 

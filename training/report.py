@@ -162,7 +162,8 @@ def write_figures(clf: RegsecClassifier, sets: dict[str, list[LabeledRecord]], m
         recs = sets[name]
         rel, topic_scores, _ = clf.predict_scores([r.data["text"] for r in recs])
         gold_topics = np.array([[t in r.data["topics"] for t in TOPICS] for r in recs])
-        for label, scores, gold in (("relevance", rel, np.array([bool(r.data["topics"]) for r in recs])), ("topics", topic_scores.ravel(), gold_topics.ravel())):
+        gold_relevance = np.array([bool(r.data["topics"]) for r in recs])
+        for label, scores, gold in (("relevance", rel, gold_relevance), ("topics", topic_scores.ravel(), gold_topics.ravel())):
             bins = np.clip((scores * 10).astype(int), 0, 9)
             xs = [scores[bins == b].mean() for b in range(10) if (bins == b).sum() >= 5]
             ys = [gold[bins == b].mean() for b in range(10) if (bins == b).sum() >= 5]

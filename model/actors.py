@@ -1,0 +1,66 @@
+"""Actor recognition: find the countries, capitals, leaders, ministries, state media, parties
+and groups named in a sentence (lexicon in `lexicon/actors.tsv`) and resolve each to an
+actor code and a role (`lexicon/roles.tsv` words nearby decide opposition or public)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+LEXICON_DIR = Path(__file__).parent / "lexicon"
+ROLE_PRIORITY = ("opposition", "public", "government")
+ROLE_WINDOW = 5  # words either side of a name searched for role words
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An actor named in a sentence: where (character span), who and in which role."""
+
+    start: int
+    end: int
+    actor: str
+    role: str
+
+
+def _read_tsv(name: str) -> list[list[str]]:
+    rows = []
+    for line in (LEXICON_DIR / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            rows.append(line.split("\t"))
+    return rows
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[re.Pattern[str], dict[str, tuple[str, str]], list[tuple[re.Pattern[str], str]]]:
+    names = {phrase: (actor, role) for phrase, actor, role in _read_tsv("actors.tsv")}
+    # Longest names first, so "South Korean" wins over "Korea" and "Global Times" over nothing.
+    alternation = "|".join(re.escape(p) for p in sorted(names, key=len, reverse=True))
+    name_pattern = re.compile(rf"(?<![\w.])({alternation})(?:['’]s)?(?![\w])")
+    roles = [(re.compile(rf"\b{re.escape(phrase)}\b", re.IGNORECASE), role) for phrase, role in _read_tsv("roles.tsv")]
+    return name_pattern, names, roles
+
+
+def find_mentions(sentence: str) -> list[Mention]:
+    """Actors named in `sentence`, in order of appearance."""
+    name_pattern, names, roles = _lexicon()
+    mentions = []
+    for match in name_pattern.finditer(sentence):
+        actor, role = names[match.group(1)]
+        cue = _role_nearby(sentence, match.start(), match.end(), roles)
+        if role == "any":
+            role = cue or "government"
+        elif cue in ("opposition", "public"):
+            role = cue
+        mentions.append(Mention(match.start(), match.end(), actor, role))
+    return mentions
+
+
+def _role_nearby(sentence: str, start: int, end: int, roles: list[tuple[re.Pattern[str], str]]) -> str | None:
+    """The highest-priority role word within ROLE_WINDOW words of the span, in the same clause."""
+    before = re.split(r"[,;:“”\"()]", sentence[:start])[-1].split()[-ROLE_WINDOW:]
+    after = re.split(r"[,;:“”\"()]", sentence[end:])[0].split()[:ROLE_WINDOW]
+    window = " ".join(before + after)
+    found = {role for pattern, role in roles if pattern.search(window)}
+    return next((role for role in ROLE_PRIORITY if role in found), None)

@@ -1,0 +1,41 @@
+"""Sentence segmentation for news text: splits after . ! ? (and a closing quote) before an
+upper-case start, but not after abbreviations ("U.S.", "Gen.", "Jan.") or initials."""
+
+from __future__ import annotations
+
+import re
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "cmdr", "adm", "sgt", "rep", "sen", "gov",
+    "pres", "st", "jr", "sr", "no", "vs", "etc", "inc", "ltd", "co", "corp", "dept", "est", "approx", "fig",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.n", "u.k", "e.u",
+    "d.c", "p.m", "a.m", "i.e", "e.g",
+}
+# A candidate boundary: sentence-final punctuation, optional closing quotes/brackets, then space.
+_BOUNDARY = re.compile(r"([.!?…]+[\"”’')\]]*)\s+(?=[\"“‘(\[]?[A-Z0-9])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of `text`, each stripped; paragraph breaks always end a sentence."""
+    sentences: list[str] = []
+    for paragraph in text.split("\n"):
+        start = 0
+        for match in _BOUNDARY.finditer(paragraph):
+            end = match.end(1)
+            if _is_abbreviation(paragraph[start:end]):
+                continue
+            sentences.append(paragraph[start:end].strip())
+            start = match.end()
+        tail = paragraph[start:].strip()
+        if tail:
+            sentences.append(tail)
+    return [s for s in sentences if s]
+
+
+def _is_abbreviation(chunk: str) -> bool:
+    """True when `chunk` ends in an abbreviation or a single initial rather than a sentence."""
+    if not chunk.endswith("."):
+        return False
+    last = chunk.rstrip(".").split()[-1] if chunk.rstrip(".").split() else ""
+    word = last.strip("\"“‘(").lower()
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
