@@ -33,12 +33,16 @@ def _read_tsv(name: str) -> list[list[str]]:
 
 
 @lru_cache(maxsize=1)
-def _lexicon() -> tuple[re.Pattern[str], dict[str, tuple[str, str]], list[tuple[re.Pattern[str], str]]]:
+def _lexicon() -> tuple[re.Pattern[str], dict[str, tuple[str, str]], list[tuple[str, re.Pattern[str]]]]:
     names = {phrase: (actor, role) for phrase, actor, role in _read_tsv("actors.tsv")}
     # Longest names first, so "South Korean" wins over "Korea" and "Global Times" over nothing.
     alternation = "|".join(re.escape(p) for p in sorted(names, key=len, reverse=True))
     name_pattern = re.compile(rf"(?<![\w.])({alternation})(?:['’]s)?(?![\w])")
-    roles = [(re.compile(rf"\b{re.escape(phrase)}\b", re.IGNORECASE), role) for phrase, role in _read_tsv("roles.tsv")]
+    words: dict[str, list[str]] = {role: [] for role in ROLE_PRIORITY}
+    for phrase, role in _read_tsv("roles.tsv"):
+        words[role].append(re.escape(phrase))
+    # One pattern per role, tried in priority order.
+    roles = [(role, re.compile(rf"\b(?:{'|'.join(words[role])})\b", re.IGNORECASE)) for role in ROLE_PRIORITY]
     return name_pattern, names, roles
 
 
@@ -57,10 +61,9 @@ def find_mentions(sentence: str) -> list[Mention]:
     return mentions
 
 
-def _role_nearby(sentence: str, start: int, end: int, roles: list[tuple[re.Pattern[str], str]]) -> str | None:
+def _role_nearby(sentence: str, start: int, end: int, roles: list[tuple[str, re.Pattern[str]]]) -> str | None:
     """The highest-priority role word within ROLE_WINDOW words of the span, in the same clause."""
     before = re.split(r"[,;:“”\"()]", sentence[:start])[-1].split()[-ROLE_WINDOW:]
     after = re.split(r"[,;:“”\"()]", sentence[end:])[0].split()[:ROLE_WINDOW]
     window = " ".join(before + after)
-    found = {role for pattern, role in roles if pattern.search(window)}
-    return next((role for role in ROLE_PRIORITY if role in found), None)
+    return next((role for role, pattern in roles if pattern.search(window)), None)

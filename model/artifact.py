@@ -1,7 +1,9 @@
 """The model on disk: a folder with `model.joblib`, `manifest.json` and `MODEL_CARD.md`.
 
 joblib files run code when loaded, so `load_artifact` checks the file's sha256 against the
-manifest (and the library versions it was trained with) before unpickling anything."""
+manifest before unpickling anything. The pickled classifier holds numpy arrays and regsec's
+own classes only (no scikit-learn objects): the numpy major version must match; the
+scikit-learn version that trained it is recorded for provenance."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import joblib
-import sklearn
+import numpy as np
 
 from model.classifier import RegsecClassifier
 
@@ -44,7 +46,8 @@ def save_artifact(clf: RegsecClassifier, directory: Path, manifest: dict[str, An
     manifest = {
         **manifest,
         "format_version": FORMAT_VERSION,
-        "sklearn_version": sklearn.__version__,
+        "sklearn_version": _sklearn_version(),
+        "numpy_version": np.__version__,
         "python_version": platform.python_version(),
         "artifact_file": MODEL_FILE,
         "artifact_sha256": sha256_of(model_path),
@@ -53,6 +56,12 @@ def save_artifact(clf: RegsecClassifier, directory: Path, manifest: dict[str, An
     (directory / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (directory / CARD_FILE).write_text(card, encoding="utf-8")
     return manifest
+
+
+def _sklearn_version() -> str:
+    import sklearn
+
+    return sklearn.__version__
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
@@ -84,11 +93,11 @@ def load_artifact(directory: Path | str | None = None) -> tuple[RegsecClassifier
             f"{model_path}: sha256 does not match the manifest; the file is damaged or was replaced. "
             "Refusing to unpickle it; restore the original or retrain with `regsec train`"
         )
-    trained_with = manifest.get("sklearn_version")
-    if trained_with != sklearn.__version__:
+    saved_numpy = str(manifest.get("numpy_version", "0"))
+    if saved_numpy.split(".")[0] != np.__version__.split(".")[0]:
         raise ArtifactError(
-            f"{directory}: trained with scikit-learn {trained_with}, this environment has {sklearn.__version__}; "
-            f"install scikit-learn=={trained_with} or retrain with `regsec train`"
+            f"{directory}: saved with numpy {saved_numpy}, this environment has numpy {np.__version__} (another major version); "
+            f"install numpy=={saved_numpy} or retrain with `regsec train`"
         )
     clf = joblib.load(model_path)
     if not isinstance(clf, RegsecClassifier):

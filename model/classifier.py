@@ -1,21 +1,23 @@
 """The regsec classifier: relevance, multi-label topics and document stance over shared
-TF-IDF features, each head a calibrated logistic regression (scikit-learn conventions:
-the constructor stores parameters, `fit` learns attributes ending in `_`)."""
+TF-IDF features, each head a calibrated logistic regression, plus voices.
+
+scikit-learn conventions: the constructor stores parameters; `fit` learns attributes ending
+in `_`. Fitting uses scikit-learn; the fitted model keeps only numpy arrays (model.features,
+model.linear), so prediction never imports scikit-learn."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-from scipy.sparse import spmatrix
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, cross_val_predict
 
-from model.features import make_vectorizer
+from model.features import TfidfFeatures, make_vectorizer
 from model.labels import STANCES, TOPICS
+from model.linear import heads_from_sklearn, normalize_rows
 from model.prediction import Prediction
 from model.text_cleaning import clean_text
+from model.voices import VoiceExtractor
 
 _THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 
@@ -53,46 +55,64 @@ class RegsecClassifier:
         topics: Sequence[Sequence[str]],
         stances: Sequence[str | None],
         groups: Sequence[str],
+        voices: Sequence[Sequence[dict[str, Any]]] | None = None,
     ) -> RegsecClassifier:
         """Learn all heads. `groups` (one event id per text) keep related articles in the
-        same cross-validation fold, for calibration and threshold tuning."""
+        same cross-validation fold, for calibration and threshold tuning; `voices` (the
+        records' voice lists) teach the voice extractor."""
         _check_documents(texts)
         if not (len(texts) == len(topics) == len(stances) == len(groups)):
             raise ValueError("texts, topics, stances and groups must have the same length")
         groups = np.asarray(groups)
-        self.vectorizer_ = make_vectorizer(ngram_range=self.ngram_range, min_df=self.min_df)
-        X = self.vectorizer_.fit_transform([clean_text(t) for t in texts])
+        cleaned = [clean_text(t) for t in texts]
+        vectorizer = make_vectorizer(ngram_range=self.ngram_range, min_df=self.min_df)
+        X = vectorizer.fit_transform(cleaned)
 
         relevant = np.array([bool(t) for t in topics])
-        self.relevance_ = self._calibrated(X, relevant.astype(int), groups)
-
+        heads = [self._calibrated(X, relevant.astype(int), groups)]
         Y = np.array([[label in doc_topics for label in TOPICS] for doc_topics in topics], dtype=int)
-        self.topic_heads_, self.topic_thresholds_ = [], []
+        self.topic_thresholds_ = []
         for k, label in enumerate(TOPICS):
             if Y[:, k].sum() < self.folds:
                 raise ValueError(f"topic {label!r} has {Y[:, k].sum()} documents; need at least {self.folds}")
-            self.topic_heads_.append(self._calibrated(X, Y[:, k], groups))
-            oof = self._out_of_fold_proba(X, Y[:, k], groups)
-            self.topic_thresholds_.append(_best_f1_threshold(Y[:, k], oof))
+            heads.append(self._calibrated(X, Y[:, k], groups))
+            self.topic_thresholds_.append(_best_f1_threshold(Y[:, k], self._out_of_fold_proba(X, Y[:, k], groups)))
 
         rel_idx = np.flatnonzero(relevant)
         y_stance = np.array([STANCES.index(stances[i]) for i in rel_idx])
-        self.stance_ = self._calibrated(X[rel_idx], y_stance, groups[rel_idx])
+        stance_head = self._calibrated(X[rel_idx], y_stance, groups[rel_idx])
+        self.stance_classes_ = [STANCES[c] for c in stance_head.classes_]
+        heads.append(stance_head)
+
+        self.features_ = TfidfFeatures.from_vectorizer(vectorizer)
+        self.heads_ = heads_from_sklearn(heads)
+        self.voices_ = VoiceExtractor(folds=self.folds, seed=self.seed).fit(
+            [cleaned[i] for i in rel_idx], [voices[i] if voices is not None else [] for i in rel_idx], groups[rel_idx]
+        )
         return self
 
-    def _estimator(self) -> LogisticRegression:
+    def _estimator(self) -> Any:
+        from sklearn.linear_model import LogisticRegression
+
         return LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000, random_state=self.seed)
 
     def _splits(self, y: np.ndarray, groups: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        from sklearn.model_selection import GroupKFold
+
         return list(GroupKFold(n_splits=self.folds).split(np.zeros(len(y)), y, groups))
 
-    def _calibrated(self, X: spmatrix, y: np.ndarray, groups: np.ndarray) -> CalibratedClassifierCV:
+    def _calibrated(self, X: Any, y: np.ndarray, groups: np.ndarray) -> Any:
         """Logistic regression fit on all rows, sigmoid-calibrated on out-of-fold scores."""
+        from sklearn.calibration import CalibratedClassifierCV
+
         head = CalibratedClassifierCV(self._estimator(), method="sigmoid", cv=self._splits(y, groups), ensemble=False)
         return head.fit(X, y)
 
-    def _out_of_fold_proba(self, X: spmatrix, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    def _out_of_fold_proba(self, X: Any, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
         """Calibrated positive-class probabilities for rows never seen in training."""
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.model_selection import cross_val_predict
+
         inner = CalibratedClassifierCV(self._estimator(), method="sigmoid", cv=3, ensemble=False)
         return cross_val_predict(inner, X, y, cv=self._splits(y, groups), method="predict_proba")[:, 1]
 
@@ -100,26 +120,39 @@ class RegsecClassifier:
     def predict_scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Relevance (n,), topic (n, len(TOPICS)) and stance (n, len(STANCES)) probabilities."""
         _check_documents(texts)
-        X = self.vectorizer_.transform([clean_text(t) for t in texts])
-        relevance = self.relevance_.predict_proba(X)[:, 1]
-        topic_scores = np.column_stack([head.predict_proba(X)[:, 1] for head in self.topic_heads_])
-        stance_scores = self.stance_.predict_proba(X)
+        return self._scores(self.features_.transform([clean_text(t) for t in texts]))
+
+    def _scores(self, rows: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        proba = self.heads_.probabilities(rows)
+        relevance, topic_scores = proba[:, 0], proba[:, 1 : 1 + len(TOPICS)]
+        stance_part = proba[:, 1 + len(TOPICS) :]
+        if len(self.stance_classes_) == 2:  # a binary head has one row: the second class
+            stance_part = np.column_stack([1.0 - stance_part[:, 0], stance_part[:, 0]])
+        else:
+            stance_part = normalize_rows(stance_part)
+        stance_scores = np.zeros((len(rows), len(STANCES)))
+        for j, label in enumerate(self.stance_classes_):
+            stance_scores[:, STANCES.index(label)] = stance_part[:, j]
         return relevance, topic_scores, stance_scores
 
     def predict(self, texts: Sequence[str], ids: Sequence[str | None] | None = None) -> list[Prediction]:
-        """One `Prediction` per text; a text judged not relevant gets no topics and no stance."""
+        """One `Prediction` per text; a text judged not relevant gets no topics, stance or voices."""
+        _check_documents(texts)
         ids = list(ids) if ids is not None else [None] * len(texts)
-        relevance, topic_scores, stance_scores = self.predict_scores(texts)
+        cleaned = [clean_text(t) for t in texts]
+        relevance, topic_scores, stance_scores = self._scores(self.features_.transform(cleaned))
         thresholds = np.asarray(self.topic_thresholds_)
         out = []
         for i, doc_id in enumerate(ids):
             relevant = bool(relevance[i] >= self.relevance_threshold)
             topics: list[str] = []
             stance = None
+            voices = []
             if relevant:
                 order = np.argsort(-topic_scores[i], kind="stable")
                 topics = [TOPICS[k] for k in order if topic_scores[i, k] >= thresholds[k]] or [TOPICS[order[0]]]
                 stance = STANCES[int(np.argmax(stance_scores[i]))]
+                voices = self.voices_.extract(cleaned[i])
             out.append(
                 Prediction(
                     id=doc_id,
@@ -130,6 +163,7 @@ class RegsecClassifier:
                     stance=stance,
                     stance_scores={label: _round(s) for label, s in zip(STANCES, stance_scores[i])},
                     model_version=self.version,
+                    voices=voices,
                 )
             )
         return out

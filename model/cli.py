@@ -134,15 +134,18 @@ def data_check(
     paths: list[Path] = typer.Argument(None, help="Corpus files or folders (default: data/corpus)."),
     minimums: bool = typer.Option(True, help="Check label counts against the corpus minimums."),
     references: list[Path] = typer.Option(None, help="Seed/eval articles that must not appear in the corpus (default: seeds/ and ../shared/eval)."),
+    datasheet: Path | None = typer.Option(None, help="Also write the counts into this datasheet's counts block."),
 ) -> None:
     """Validate a labeled corpus: labels, evidence, duplicates, repetition and counts."""
-    from training.data_check import Minimums, check_corpus, format_report
+    from training.data_check import Minimums, check_corpus, format_report, update_datasheet
     from training.train import DEFAULT_DATA
 
     paths = list(paths or [DEFAULT_DATA])
     refs = list(references) if references else [p for p in (Path("seeds"), Path("../shared/eval")) if p.exists()]
     report = check_corpus(paths, Minimums() if minimums else None, refs)
     typer.echo(format_report(report))
+    if datasheet is not None:
+        update_datasheet(datasheet, report)
     if not report.ok:
         raise typer.Exit(EXIT_RECORD_ERRORS)
 

@@ -1,16 +1,29 @@
-"""Text -> feature matrix. One place, used by training and prediction alike."""
+"""Text -> features. Training fits scikit-learn's TfidfVectorizer (`make_vectorizer`);
+prediction uses `TfidfFeatures`, the same transform in plain numpy, so that loading and
+running a model never imports scikit-learn (a one-article CLI call stays fast)."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 # Words of two or more Unicode word characters; also understood by ONNX's tokenizer (PEERS.md).
 TOKEN_PATTERN = r"[\w]{2,}"
+_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 def make_vectorizer(*, ngram_range: tuple[int, int] = (1, 2), min_df: int = 2, max_df: float = 0.9) -> TfidfVectorizer:
-    """Word n-gram TF-IDF with sublinear term frequency, the features every head shares."""
+    """Word n-gram TF-IDF with sublinear term frequency and l2-normalized rows."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(
         lowercase=True,
         token_pattern=TOKEN_PATTERN,
@@ -20,3 +33,53 @@ def make_vectorizer(*, ngram_range: tuple[int, int] = (1, 2), min_df: int = 2, m
         sublinear_tf=True,
         dtype=np.float32,
     )
+
+
+@dataclass
+class SparseRow:
+    """The non-zero features of one document."""
+
+    indices: np.ndarray
+    values: np.ndarray
+
+
+@dataclass
+class TfidfFeatures:
+    """A fitted TfidfVectorizer's transform: vocabulary, idf weights and n-gram range."""
+
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    ngram_range: tuple[int, int]
+
+    @classmethod
+    def from_vectorizer(cls, vectorizer: TfidfVectorizer) -> TfidfFeatures:
+        """Copy what a fitted vectorizer learned (in the configuration `make_vectorizer` makes)."""
+        vocabulary = {term: int(i) for term, i in sorted(vectorizer.vocabulary_.items(), key=lambda kv: kv[1])}
+        return cls(vocabulary, vectorizer.idf_.astype(np.float64), tuple(vectorizer.ngram_range))
+
+    @property
+    def size(self) -> int:
+        return len(self.idf)
+
+    def terms(self, text: str) -> Iterator[str]:
+        """Word n-grams of `text`, as TfidfVectorizer's word analyzer makes them."""
+        tokens = _TOKEN.findall(text.lower())
+        low, high = self.ngram_range
+        if low == 1:
+            yield from tokens
+        for n in range(max(2, low), high + 1):
+            yield from map(" ".join, zip(*(tokens[k:] for k in range(n))))
+
+    def transform_one(self, text: str) -> SparseRow:
+        """Sublinear tf times idf, l2-normalized, over the vocabulary's terms."""
+        vocabulary = self.vocabulary
+        counts = Counter(vocabulary[t] for t in self.terms(text) if t in vocabulary)
+        if not counts:
+            return SparseRow(np.zeros(0, dtype=np.int64), np.zeros(0))
+        indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        values = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * self.idf[indices]
+        return SparseRow(indices, values / np.linalg.norm(values))
+
+    def transform(self, texts: Sequence[str]) -> list[SparseRow]:
+        """One SparseRow per text."""
+        return [self.transform_one(t) for t in texts]

@@ -1,100 +1,233 @@
-"""Who stands where: sentences are classified as supporting, opposing or taking no position
-on the article's target; the actors holding each sentence (speaker patterns, else the first
-actor named) collect its stance; one voice per actor and role, with its best sentence."""
+"""Who stands where. Three steps, each small:
+
+1. sentences are classified as supporting, opposing or taking no position on the article's
+   target (logistic regression over sentence n-grams, taught by the corpus' evidence);
+2. each sentence's holders are found: speakers ("X said", "said X", "criticism from X"), else
+   the first actor named (model.actors finds the actors);
+3. every (actor, role) that holds a sentence is a candidate; a second logistic regression
+   over its sentences' scores, its role and actor decides none / support / oppose.
+One voice per actor and role, with the sentence that shows its stance best."""
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from model.actors import Mention, find_mentions
-from model.features import make_vectorizer
+from model.features import TfidfFeatures, make_vectorizer
+from model.linear import LinearHeads, heads_from_logistic, softmax
 from model.prediction import Voice
 from model.sentences import split_sentences
 
 SENTENCE_LABELS = ("support", "oppose", "none")
+CANDIDATE_LABELS = ("none", "support", "oppose")
+FRAME_ACTORS = ("KOR", "PRK", "JPN", "CHN", "TWN", "USA", "RUS", "UN")
+ROLES = ("government", "opposition", "public")
+MIN_WORDS = 5  # shorter "sentences" are datelines, bylines and headings
+
 _SPEECH = (
     r"said|says|say|told|tells|warned|warns|criticized|criticised|criticizes|criticises|condemned|condemns|denounced|denounces"
-    r"|protested|protests|urged|urges|called|calls|welcomed|welcomes|praised|praises|accused|accuses|slammed|slams|rejected|rejects"
-    r"|opposed|opposes|supported|supports|backed|backs|argued|argues|insisted|insists|stressed|stresses|vowed|vows|claimed|claims"
-    r"|described|describes|termed|blasted|lambasted|hailed|hails|endorsed|endorses|applauded|expressed|voiced|noted|added|stated"
-    r"|declared|announced|defended|defends|demanded|demands|decried|branded|dismissed|questioned|doubted|fears|feared|believes|believed"
+    r"|protested|protests|urged|urges|called|calls|welcomed|welcomes|praised|praises|accused|accuses|slammed|slams|rejected"
+    r"|rejects|opposed|opposes|supported|supports|backed|backs|argued|argues|insisted|insists|stressed|stresses|vowed|vows"
+    r"|claimed|claims|described|describes|termed|blasted|lambasted|hailed|hails|endorsed|endorses|applauded|expressed|voiced"
+    r"|noted|added|stated|declared|announced|defended|defends|demanded|demands|decried|branded|dismissed|questioned|doubted"
+    r"|fears|feared|believes|believed"
 )
-_SPEAKER_AFTER = re.compile(rf"^\W*(?:\S+\s+){{0,7}}?(?:has\s+|have\s+|had\s+|also\s+|strongly\s+|sharply\s+|repeatedly\s+)*(?:{_SPEECH})\b", re.I)
-_SPEAKER_BEFORE = re.compile(rf"\b(?:{_SPEECH}|according to|quoted|quoting)\s+(?:\S+\s+){{0,6}}$", re.I)
+_ADVERBS = r"(?:has\s+|have\s+|had\s+|also\s+|strongly\s+|sharply\s+|repeatedly\s+|again\s+)*"
+_SPEAKER_AFTER = re.compile(rf"^(?:['’]s)?\W*(?:\S+\s+){{0,7}}?{_ADVERBS}(?:{_SPEECH})\b", re.I)
+# Inverted attribution: "..., said foreign ministry spokesman Geng Shuang".
+_SPEAKER_BEFORE = re.compile(r"\b(?:said|says|added|noted|stated|wrote|according to|quoted|quoting|citing)\s+(?:\S+\s+){0,6}$", re.I)
 _SOURCE_NOUN = re.compile(
     r"\b(?:criticism|protests?|opposition|objections?|condemnation|support|backing|praise|warnings?|anger|outrage|welcome)\s+"
     r"(?:\w+\s+){0,2}?(?:from|by)\s+(?:\S+\s+){0,8}$",
     re.I,
 )
+_APPOSITIVE = re.compile(r"^\s*,[^,]{0,120},")  # "China, already angry at ..., sharply criticised"
 
 
-def holders(sentence: str, mentions: list[Mention]) -> list[Mention]:
-    """The actors that take the sentence's position: speakers ("X said", "said X",
-    "criticism from X"), or else the first actor named."""
-    found = []
+_NEGATED = re.compile(
+    r"\b(?:did not|didn[’']t|does not|doesn[’']t|do not|don[’']t|has not|hasn[’']t|have not|haven[’']t|never|no longer|not)\s+"
+    r"(?:\w+\s+)?(?:oppose|object|criticize|criticise|condemn|protest|support|back|endorse|welcome|reject)\w*\b",
+    re.I,
+)
+
+
+def holders(sentence: str, mentions: list[Mention]) -> tuple[list[Mention], bool]:
+    """The actors that take the sentence's position, and whether they were found as speakers
+    ("X said", "said X", "criticism from X") rather than as the first actor named. In reported
+    speech inside reported speech ("Seoul said Beijing told it ..."), the inner speaker holds."""
+    found: list[tuple[Mention, int]] = []  # speaker and where its speech verb ends
     for m in mentions:
-        after, before = sentence[m.end :], sentence[: m.start]
-        if _SPEAKER_AFTER.match(after) or _SPEAKER_BEFORE.search(before) or _SOURCE_NOUN.search(before):
-            found.append(m)
-    return found or mentions[:1]
+        rest = sentence[m.end :]
+        after = _APPOSITIVE.sub("", rest, count=1)
+        verb = _SPEAKER_AFTER.match(after)
+        if verb:
+            found.append((m, m.end + len(rest) - len(after) + verb.end()))
+        elif _SPEAKER_BEFORE.search(sentence[: m.start]) or _SOURCE_NOUN.search(sentence[: m.start]):
+            found.append((m, len(sentence) + 1))  # names a source; reports no one else's speech
+    # One speaker per speech verb (the subject, named first); an inner speaker outranks its reporter.
+    first_per_verb = {verb_end: m for m, verb_end in reversed(found)}
+    found = [(m, verb_end) for m, verb_end in found if verb_end > len(sentence) or first_per_verb[verb_end] is m]
+    inner = [m for m, verb_end in found if not any(other.start >= verb_end for other, _ in found)]
+    unique = list({(m.actor, m.role): m for m in reversed(inner)}.values())[::-1]  # first mention of each actor and role
+    return (unique, True) if unique else (mentions[:1], False)
+
+
+def takes_no_position(sentence: str) -> bool:
+    """A negated stance verb ("did not oppose", "never backed") states no position."""
+    return bool(_NEGATED.search(sentence))
+
+
+@dataclass
+class _Candidate:
+    """Everything one (actor, role) does in one article."""
+
+    sentences: list[int] = field(default_factory=list)
+    as_speaker: bool = False
+    mentioned: int = 0
+    first_seen: int = 0
+
+
+@dataclass
+class _Scored:
+    """An article's candidates, their feature rows and its sentences' stance scores."""
+
+    candidates: dict[tuple[str, str], _Candidate]
+    rows: list[tuple[tuple[str, str], np.ndarray]]
+    sentence_proba: np.ndarray
+
+
+def _candidates(sentences: list[str]) -> tuple[dict[tuple[str, str], _Candidate], list[int]]:
+    """Candidates of an article, and the indices of sentences long enough to judge."""
+    cands: dict[tuple[str, str], _Candidate] = {}
+    usable = []
+    for i, sentence in enumerate(sentences):
+        if len(sentence.split()) < MIN_WORDS:
+            continue
+        mentions = find_mentions(sentence)
+        if not mentions:
+            continue
+        usable.append(i)
+        for m in mentions:
+            cand = cands.setdefault((m.actor, m.role), _Candidate(first_seen=i))
+            cand.mentioned += 1
+        found, as_speaker = holders(sentence, mentions)
+        for key in ((m.actor, m.role) for m in found):
+            cands[key].sentences.append(i)
+            cands[key].as_speaker |= as_speaker
+    return {k: c for k, c in cands.items() if c.sentences}, usable
+
+
+def _features(key: tuple[str, str], cand: _Candidate, proba: np.ndarray, n_sentences: int, doc_lean: float) -> np.ndarray:
+    """Candidate features: its sentences' stance scores, prominence, role and actor."""
+    p = proba[cand.sentences]
+    actor, role = key
+    return np.array(
+        [
+            p[:, 0].max(),
+            p[:, 1].max(),
+            (p[:, 0] - p[:, 1]).mean(),
+            np.log1p(len(cand.sentences)),
+            float(cand.as_speaker),
+            np.log1p(cand.mentioned),
+            cand.first_seen / max(1, n_sentences),
+            doc_lean,
+            *[float(role == r) for r in ROLES],
+            *[float(actor == a) for a in FRAME_ACTORS],
+        ]
+    )
 
 
 class VoiceExtractor:
-    """A sentence-stance classifier plus holder rules; fit on the corpus' voice evidence."""
+    """Sentence-stance classifier, holder rules and candidate classifier; fit on the corpus'
+    voice evidence."""
 
-    def __init__(self, *, C: float = 4.0, min_confidence: float = 0.5, seed: int = 0) -> None:
+    def __init__(self, *, C: float = 4.0, folds: int = 5, seed: int = 0) -> None:
         self.C = C
-        self.min_confidence = min_confidence
+        self.folds = folds
         self.seed = seed
 
-    def fit(self, texts: Sequence[str], voices: Sequence[Sequence[dict]]) -> VoiceExtractor:
-        """Evidence sentences teach support/oppose; sentences naming none of the document's
-        voices teach `none`."""
-        sentences, labels = [], []
-        for text, doc_voices in zip(texts, voices):
-            evidence = {v["evidence"].strip(): v["stance"] for v in doc_voices}
-            voiced = {v["actor"] for v in doc_voices}
-            for sentence in split_sentences(text):
-                label = next((s for e, s in evidence.items() if sentence in e or e in sentence), None)
-                if label is None and any(m.actor in voiced for m in find_mentions(sentence)):
-                    continue  # may restate a voice's position: neither a clean positive nor a clean none
-                sentences.append(sentence)
-                labels.append(label or "none")
-        self.vectorizer_ = make_vectorizer(ngram_range=(1, 2), min_df=2, max_df=0.5)
-        X = self.vectorizer_.fit_transform(sentences)
-        self.model_ = LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000, random_state=self.seed)
-        self.model_.fit(X, [SENTENCE_LABELS.index(label) for label in labels])
+    # ----------------------------------------------------------------- training
+    def fit(self, texts: Sequence[str], voices: Sequence[Sequence[dict]], groups: Sequence[str] | None = None) -> VoiceExtractor:
+        """Learn from cleaned article texts and their gold voices; `groups` (event ids) keep
+        an event's articles together when scoring candidates out of fold."""
+        self.sentence_heads_ = None
+        texts, voices = list(texts), list(voices)
+        if sum(len(v) for v in voices) < 10:
+            return self  # no voice evidence to learn from: this extractor finds no voices
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import GroupKFold
+
+        groups = np.asarray(groups if groups is not None else range(len(texts)))
+        split = [split_sentences(t) for t in texts]
+        rows, labels = [], []
+        for train_idx, held_idx in GroupKFold(n_splits=self.folds).split(texts, groups=groups):
+            features, heads = self._fit_sentences([split[i] for i in train_idx], [voices[i] for i in train_idx])
+            for i in held_idx:
+                gold = {(v["actor"], v["role"]): v["stance"] for v in voices[i]}
+                for key, vector in self._candidate_rows(split[i], features, heads).rows:
+                    rows.append(vector)
+                    labels.append(CANDIDATE_LABELS.index(gold.get(key, "none")))
+        model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000, random_state=self.seed)
+        model.fit(np.array(rows), labels)
+        self.candidate_heads_ = heads_from_logistic(model)
+        self.sentence_features_, self.sentence_heads_ = self._fit_sentences(split, voices)
         return self
 
-    def sentence_proba(self, sentences: Sequence[str]) -> np.ndarray:
-        """(n, 3) probabilities of support, oppose, none for each sentence."""
-        return self.model_.predict_proba(self.vectorizer_.transform(sentences))
+    def _fit_sentences(self, split: list[list[str]], voices: list[Sequence[dict]]) -> tuple[TfidfFeatures, LinearHeads]:
+        """Evidence sentences teach support/oppose; sentences naming none of the article's
+        voices teach `none` (sentences naming a voice may restate it: left out)."""
+        from sklearn.linear_model import LogisticRegression
 
+        sentences, labels = [], []
+        for doc_sentences, doc_voices in zip(split, voices):
+            evidence = {v["evidence"].strip(): v["stance"] for v in doc_voices}
+            voiced = {v["actor"] for v in doc_voices}
+            for sentence in doc_sentences:
+                label = next((s for e, s in evidence.items() if sentence in e or e in sentence), None)
+                if label is None and any(m.actor in voiced for m in find_mentions(sentence)):
+                    continue
+                sentences.append(sentence)
+                labels.append(label or "none")
+        vectorizer = make_vectorizer(ngram_range=(1, 2), min_df=2, max_df=0.5)
+        X = vectorizer.fit_transform(sentences)
+        model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000, random_state=self.seed)
+        model.fit(X, [SENTENCE_LABELS.index(label) for label in labels])
+        return TfidfFeatures.from_vectorizer(vectorizer), heads_from_logistic(model)
+
+    @staticmethod
+    def _candidate_rows(sentences: list[str], features: TfidfFeatures, heads: LinearHeads) -> _Scored:
+        """Candidates of an article with their feature vectors, and the sentences' stance scores."""
+        cands, usable = _candidates(sentences)
+        proba = np.zeros((len(sentences), 3))
+        if not cands:
+            return _Scored(cands, [], proba)
+        proba[usable] = softmax(heads.decisions(features.transform([sentences[i] for i in usable])))
+        proba[[i for i in usable if takes_no_position(sentences[i])]] = (0.0, 0.0, 1.0)
+        doc_lean = float((proba[usable, 0] - proba[usable, 1]).mean())
+        rows = [(key, _features(key, cand, proba, len(sentences), doc_lean)) for key, cand in cands.items()]
+        return _Scored(cands, rows, proba)
+
+    # --------------------------------------------------------------- prediction
     def extract(self, text: str) -> list[Voice]:
         """Voices in a cleaned article text, strongest first."""
-        sentences = split_sentences(text)
-        if not sentences:
+        if self.sentence_heads_ is None:
             return []
-        proba = self.sentence_proba(sentences)
-        tally: dict[tuple[str, str], list[tuple[float, int]]] = defaultdict(list)
-        for i, sentence in enumerate(sentences):
-            support, oppose = proba[i, 0], proba[i, 1]
-            if max(support, oppose) < self.min_confidence:
-                continue
-            for m in {(h.actor, h.role): h for h in holders(sentence, find_mentions(sentence))}.values():
-                tally[(m.actor, m.role)].append((support - oppose, i))
+        sentences = split_sentences(text)
+        scored = self._candidate_rows(sentences, self.sentence_features_, self.sentence_heads_)
+        if not scored.rows:
+            return []
+        decided = softmax(self.candidate_heads_.decisions_dense(np.array([vector for _, vector in scored.rows])))
         voices = []
-        for (actor, role), signed in tally.items():
-            total = sum(s for s, _ in signed)
-            if total == 0:
+        for (key, _), p in zip(scored.rows, decided):
+            label = int(np.argmax(p))
+            if CANDIDATE_LABELS[label] == "none":
                 continue
-            stance = "support" if total > 0 else "oppose"
-            best_signed, best_i = max(signed, key=lambda x: x[0] if total > 0 else -x[0])
-            column = 0 if stance == "support" else 1
-            voices.append(Voice(actor, role, stance, sentences[best_i], round(float(proba[best_i, column]), 4)))
+            stance = CANDIDATE_LABELS[label]
+            column = SENTENCE_LABELS.index(stance)
+            best = max(scored.candidates[key].sentences, key=lambda i: scored.sentence_proba[i, column])
+            voices.append(Voice(key[0], key[1], stance, sentences[best], round(float(p[label]), 4)))
         return sorted(voices, key=lambda v: -v.score)

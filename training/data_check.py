@@ -219,3 +219,27 @@ def format_report(report: CheckReport) -> str:
     verdict = "PASS" if report.ok else f"FAIL: {len(report.problems)} problem(s), {len(report.shortfalls)} count(s) short"
     lines.append(verdict)
     return "\n".join(lines)
+
+
+DATASHEET_START = "<!-- counts: written by `regsec data check --datasheet data/README.md`; do not edit by hand -->"
+DATASHEET_END = "<!-- end of counts -->"
+
+
+def counts_markdown(report: CheckReport) -> str:
+    """The label counts as a markdown table, with the minimum each must meet."""
+    rows = ["| count | value | minimum |", "|---|---|---|"]
+    for name, value in report.counts.items():
+        minimum = minimum_of(name)
+        rows.append(f"| {name} | {value} | {'' if minimum is None else minimum} |")
+    rows.append(f"| repetition: mean share of a document's 8-word sequences found in another document | {report.mean_share:.2%} | under 3% |")
+    return "\n".join(rows)
+
+
+def update_datasheet(path: Path, report: CheckReport) -> None:
+    """Replace the counts block of the datasheet at `path` with the current counts."""
+    text = path.read_text(encoding="utf-8")
+    if DATASHEET_START not in text or DATASHEET_END not in text:
+        raise ValueError(f"{path}: no counts block; add the lines {DATASHEET_START!r} and {DATASHEET_END!r}")
+    head, rest = text.split(DATASHEET_START, 1)
+    _, tail = rest.split(DATASHEET_END, 1)
+    path.write_text(f"{head}{DATASHEET_START}\n{counts_markdown(report)}\n{DATASHEET_END}{tail}", encoding="utf-8")

@@ -44,6 +44,7 @@ def score(gold: list[dict[str, Any]], predicted: list[Prediction]) -> dict[str, 
     return {
         "documents": len(gold),
         "relevance": _prf(y_rel, p_rel),
+        "voices": voice_scores(gold, predicted),
         "topics": {"micro_f1": round(micro, 4), "macro_f1": round(macro, 4), "per_label": per_label},
         "stance": {
             "macro_f1": round(float(np.mean([f_stance[STANCES.index(s)] for s in stance_present])), 4) if stance_present else 0.0,
@@ -53,6 +54,18 @@ def score(gold: list[dict[str, Any]], predicted: list[Prediction]) -> dict[str, 
             "documents": len(idx),
         },
     }
+
+
+def voice_scores(gold: list[dict[str, Any]], predicted: list[Prediction]) -> dict[str, float]:
+    """Precision, recall and F1 of (actor, role, stance) triples, pooled over documents."""
+    tp = fp = fn = 0
+    for g, p in zip(gold, predicted):
+        want = {(v["actor"], v["role"], v["stance"]) for v in g["voices"]}
+        got = {(v.actor, v.role, v.stance) for v in p.voices}
+        tp, fp, fn = tp + len(want & got), fp + len(got - want), fn + len(want - got)
+    precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "support": tp + fn}
 
 
 def evaluate_records(clf: RegsecClassifier, records: list[LabeledRecord]) -> dict[str, Any]:
@@ -86,6 +99,7 @@ def seed_table(clf: RegsecClassifier, seeds: list[LabeledRecord]) -> list[dict[s
                 "missing_topics": [t for t in gold["topics"] if t not in pred.topics],
                 "gold_stance": gold["stance"],
                 "predicted_stance": pred.stance,
+                "missing_voices": [v for v in gold["voices"] if (v["actor"], v["role"], v["stance"]) not in {(p.actor, p.role, p.stance) for p in pred.voices}],
                 "relevant": pred.relevant,
                 "correct": pred.relevant == bool(gold["topics"]) and set(gold["topics"]) <= set(pred.topics) and pred.stance == gold["stance"],
             }

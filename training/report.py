@@ -60,10 +60,12 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
     for name, m in metrics["sets"].items():
         lines.append(
             f"{name:24s} n={m['documents']:4d}  relevance F1 {m['relevance']['f1']:.3f}  topic micro F1 {m['topics']['micro_f1']:.3f}"
-            f"  macro F1 {m['topics']['macro_f1']:.3f}  stance macro F1 {m['stance']['macro_f1']:.3f}"
+            f"  macro F1 {m['topics']['macro_f1']:.3f}  stance macro F1 {m['stance']['macro_f1']:.3f}  voice F1 {m['voices']['f1']:.3f}"
         )
     for row in metrics["seeds"]:
-        lines.append(f"seed {row['id']}: {'correct' if row['correct'] else 'WRONG'} (stance {row['predicted_stance']}, missing topics {row['missing_topics']})")
+        verdict = "correct" if row["correct"] else "WRONG"
+        missing = f"missing topics {row['missing_topics']}, missing voices {len(row['missing_voices'])}"
+        lines.append(f"seed {row['id']}: {verdict} (stance {row['predicted_stance']}, {missing})")
     return lines
 
 
@@ -77,14 +79,16 @@ def evaluation_markdown(metrics: dict[str, Any], figures: list[str]) -> str:
         "that nothing in the project was trained or tuned on: the number users feel. `corpus_test` is the held-out",
         "event split of the written corpus, which a model can ace by learning the writers' habits.",
         "",
-        "| set | docs | relevance P | relevance R | relevance F1 | topic micro F1 | topic macro F1 | stance macro F1 | stance acc. |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| set | docs | relevance P | relevance R | relevance F1 | topic micro F1 | topic macro F1 | stance macro F1 | stance acc."
+        " | voice P | voice R | voice F1 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, m in sets.items():
         r = m["relevance"]
         out.append(
             f"| {name} | {m['documents']} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {m['topics']['micro_f1']:.3f} "
-            f"| {m['topics']['macro_f1']:.3f} | {m['stance']['macro_f1']:.3f} | {m['stance']['accuracy']:.3f} |"
+            f"| {m['topics']['macro_f1']:.3f} | {m['stance']['macro_f1']:.3f} | {m['stance']['accuracy']:.3f} "
+            f"| {m['voices']['precision']:.3f} | {m['voices']['recall']:.3f} | {m['voices']['f1']:.3f} |"
         )
     out += ["", "## Topics per label (precision / recall / F1, support)", ""]
     out.append("| label | " + " | ".join(sets) + " |")

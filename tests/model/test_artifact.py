@@ -33,11 +33,11 @@ def test_truncated_artifact_is_refused(model_copy):
         load_artifact(model_copy)
 
 
-def test_other_scikit_learn_version_names_the_fix(model_copy):
+def test_other_numpy_major_version_names_the_fix(model_copy):
     manifest = json.loads((model_copy / MANIFEST_FILE).read_text())
-    manifest["sklearn_version"] = "0.0.1"
+    manifest["numpy_version"] = "0.0.1"
     (model_copy / MANIFEST_FILE).write_text(json.dumps(manifest))
-    with pytest.raises(ArtifactError, match=r"install scikit-learn==0.0.1 or retrain"):
+    with pytest.raises(ArtifactError, match=r"install numpy==0.0.1 or retrain"):
         load_artifact(model_copy)
 
 

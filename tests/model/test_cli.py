@@ -12,7 +12,7 @@ def test_predict_seed_folder_as_jsonl(repo):
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in records] == ["000_81cfaf9f30d2f96d", "001_0b52452658012fa5"]
-    assert all(r["relevant"] and r["voices"] == [] for r in records)
+    assert all(r["relevant"] and isinstance(r["voices"], list) for r in records)
 
 
 def test_bad_records_are_reported_and_good_ones_still_predicted(tmp_path):

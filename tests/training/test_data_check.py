@@ -54,3 +54,12 @@ def test_copied_reference_text_is_caught(tmp_path):
 
 def test_ngrams_are_word_sequences():
     assert ngrams("a b c d e f g h i", n=8) == {"a b c d e f g h", "b c d e f g h i"}
+
+
+def test_datasheet_reports_the_current_counts():
+    from training.data_check import DATASHEET_END, DATASHEET_START, counts_markdown
+
+    report = check_corpus([REPO / "data" / "corpus"], Minimums())
+    sheet = (REPO / "data" / "README.md").read_text(encoding="utf-8")
+    block = sheet.split(DATASHEET_START, 1)[1].split(DATASHEET_END, 1)[0].strip()
+    assert block == counts_markdown(report), "run `regsec data check --datasheet data/README.md`"

@@ -1,0 +1,35 @@
+from model.actors import find_mentions
+
+
+def _who(sentence):
+    return [(sentence[m.start : m.end], m.actor, m.role) for m in find_mentions(sentence)]
+
+
+def test_countries_capitals_demonyms_and_state_media():
+    assert _who("Beijing and Tokyo traded barbs as KCNA accused the Americans of plotting war.") == [
+        ("Beijing", "CHN", "government"),
+        ("Tokyo", "JPN", "government"),
+        ("KCNA", "PRK", "government"),
+        ("Americans", "USA", "government"),
+    ]
+
+
+def test_role_words_nearby_decide_opposition_and_public():
+    assert _who("Three South Korean opposition parties protested.") == [("South Korean", "KOR", "opposition")]
+    assert _who("Analysts in Seoul doubted the plan.") == [("Seoul", "KOR", "public")]
+    assert _who("Former U.S. officials warned against it.") == [("U.S.", "USA", "public")]
+
+
+def test_longest_name_wins_and_abbreviations_are_whole_words():
+    assert _who("The Global Times said so.") == [("Global Times", "CHN", "government")]
+    assert _who("USB drives and usury are not actors; the U.S. is.") == [("U.S.", "USA", "government")]
+
+
+def test_every_lexicon_line_is_well_formed():
+    from model.actors import LEXICON_DIR
+    from model.labels import ROLES, is_actor
+
+    for line in (LEXICON_DIR / "actors.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            phrase, actor, role = line.split("\t")
+            assert phrase.strip() == phrase and is_actor(actor) and role in (*ROLES, "any"), line

@@ -1,0 +1,77 @@
+"""Who stands where: holders of a sentence and the voices the packaged model finds."""
+
+import json
+
+import pytest
+
+from model.actors import find_mentions
+from model.text_cleaning import clean_text
+from model.voices import holders, takes_no_position
+from tests.conftest import REPO
+
+
+def _holders(sentence):
+    found, as_speaker = holders(sentence, find_mentions(sentence))
+    return [(m.actor, m.role) for m in found], as_speaker
+
+
+def test_speaker_patterns():
+    assert _holders("The pact will hurt regional stability, said foreign ministry spokesman Geng Shuang in Beijing.") == (
+        [("CHN", "government")],
+        True,
+    )
+    assert _holders("China, already angry at South Korea’s plans, sharply criticised Seoul and Tokyo.") == ([("CHN", "government")], True)
+
+
+def test_criticism_from_several_sources():
+    sentence = "Japan and South Korea signed the deal despite protests from opposition parties and activists in Seoul and criticism from China."
+    assert _holders(sentence)[0] == [("KOR", "opposition"), ("CHN", "government")]
+
+
+def test_reported_speech_inside_reported_speech_belongs_to_the_inner_speaker():
+    assert _holders("Seoul’s defense ministry said Beijing had told it that the deployment was unacceptable.")[0] == [("CHN", "government")]
+
+
+def test_negation_takes_no_position():
+    assert takes_no_position("Tokyo did not oppose the drills.")
+    assert takes_no_position("Moscow has never backed the sanctions.")
+    assert not takes_no_position("Tokyo opposed the drills.")
+
+
+def test_a_negated_objection_is_not_an_oppose_voice(default_model):
+    text = (
+        "South Korea and the United States began their annual joint exercise on Monday. "
+        "Japan did not oppose the drills, which run for eleven days near the demilitarized zone. "
+        "The allies said the exercise was defensive."
+    )
+    voices = default_model.voices_.extract(clean_text(text))
+    assert ("JPN", "government", "oppose") not in {(v.actor, v.role, v.stance) for v in voices}
+
+
+def test_the_subject_of_the_news_is_not_a_voice(default_model):
+    text = (
+        "North Korea fired two short-range ballistic missiles into the sea off its east coast on Thursday morning. "
+        "The missiles flew about 400 kilometers before falling outside Japan’s exclusive economic zone. "
+        "It was the third launch this month."
+    )
+    voices = default_model.voices_.extract(clean_text(text))
+    assert all(v.actor != "PRK" for v in voices)
+
+
+def test_an_article_with_no_actors_has_no_voices(default_model):
+    assert default_model.voices_.extract("The exercise ended on Friday after eleven days of drills at sea and in the air.") == []
+
+
+GOLD = [json.loads(line) for line in (REPO / "seeds" / "gold.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("gold", GOLD, ids=[g["id"] for g in GOLD])
+def test_seed_voices_are_found_and_none_has_the_wrong_stance(default_model, gold):
+    text = (REPO / "seeds" / gold["file"]).read_text(encoding="utf-8")
+    found = {(v.actor, v.role): v for v in default_model.predict([text])[0].voices}
+    for voice in gold["voices"]:
+        key = (voice["actor"], voice["role"])
+        assert key in found, f"missing voice {key}"
+        assert found[key].stance == voice["stance"], f"{key} comes out as {found[key].stance}"
+    for v in found.values():
+        assert v.evidence in clean_text(text)
