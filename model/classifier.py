@@ -14,12 +14,14 @@ import numpy as np
 
 from model.features import TfidfFeatures, make_vectorizer
 from model.labels import STANCES, TOPICS
+from model.language import looks_english
 from model.linear import heads_from_sklearn, normalize_rows
-from model.prediction import Prediction
+from model.prediction import NOT_ENGLISH, TRUNCATED, Prediction
 from model.text_cleaning import clean_text
 from model.voices import VoiceExtractor
 
 _THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
+MAX_CHARS = 200_000  # about 30,000 words: longer inputs are read up to here and flagged
 
 
 class RegsecClassifier:
@@ -120,7 +122,7 @@ class RegsecClassifier:
     def predict_scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Relevance (n,), topic (n, len(TOPICS)) and stance (n, len(STANCES)) probabilities."""
         _check_documents(texts)
-        return self._scores(self.features_.transform([clean_text(t) for t in texts]))
+        return self._scores(self.features_.transform([clean_text(t[:MAX_CHARS]) for t in texts]))
 
     def _scores(self, rows: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         proba = self.heads_.probabilities(rows)
@@ -139,12 +141,15 @@ class RegsecClassifier:
         """One `Prediction` per text; a text judged not relevant gets no topics, stance or voices."""
         _check_documents(texts)
         ids = list(ids) if ids is not None else [None] * len(texts)
-        cleaned = [clean_text(t) for t in texts]
+        cleaned = [clean_text(t[:MAX_CHARS]) for t in texts]
         relevance, topic_scores, stance_scores = self._scores(self.features_.transform(cleaned))
         thresholds = np.asarray(self.topic_thresholds_)
         out = []
         for i, doc_id in enumerate(ids):
-            relevant = bool(relevance[i] >= self.relevance_threshold)
+            flags = [TRUNCATED] if len(texts[i]) > MAX_CHARS else []
+            if not looks_english(cleaned[i]):
+                flags.append(NOT_ENGLISH)
+            relevant = bool(relevance[i] >= self.relevance_threshold) and NOT_ENGLISH not in flags
             topics: list[str] = []
             stance = None
             voices = []
@@ -164,6 +169,7 @@ class RegsecClassifier:
                     stance_scores={label: _round(s) for label, s in zip(STANCES, stance_scores[i])},
                     model_version=self.version,
                     voices=voices,
+                    flags=flags,
                 )
             )
         return out

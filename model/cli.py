@@ -153,3 +153,7 @@ def data_check(
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+if __name__ == "__main__":
+    main()

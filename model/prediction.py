@@ -30,9 +30,15 @@ class Prediction:
     stance_scores: dict[str, float]
     model_version: str
     voices: list[Voice] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The record in the documented key order (id first, model_version last)."""
         record = asdict(self)
-        keys = ("id", "relevant", "relevance", "topics", "topic_scores", "stance", "stance_scores", "voices", "model_version")
-        return {key: record[key] for key in keys}
+        return {key: record[key] for key in RECORD_KEYS}
+
+
+RECORD_KEYS = ("id", "relevant", "relevance", "topics", "topic_scores", "stance", "stance_scores", "voices", "flags", "model_version")
+# Flags: why labels may be missing or partial.
+NOT_ENGLISH = "not_english"  # labels withheld: the model reads English only
+TRUNCATED = "truncated"  # only the first MAX_CHARS characters were read

@@ -1,8 +1,9 @@
-"""Strip scraped-page noise (photo credits, share lines, cookie notices, comment sections)
-from article text, so training and prediction both see the article itself."""
+"""Strip scraped-page noise (HTML markup, photo credits, share lines, cookie notices, comment
+sections) from article text, so training and prediction both see the article itself."""
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -27,12 +28,26 @@ _NOISE_LINE = re.compile(
 )
 
 _MIN_WORDS_BEFORE_TAIL = 80
+_HTML_HINT = re.compile(r"<(?:html|body|p|div|br|span|article|script|!doctype)\b", re.IGNORECASE)
+_HTML_DROP = re.compile(r"<(script|style|noscript|nav|footer|header|aside)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_BREAK = re.compile(r"<(?:br|/p|/div|/h[1-6]|/li|/tr|/article)\b[^>]*>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"<[^>]{0,2000}>")
+
+
+def strip_html(raw: str) -> str:
+    """Article text of an HTML page: scripts, styles and page chrome dropped, block ends as
+    line breaks, tags removed, entities decoded. Plain text is returned unchanged."""
+    if not _HTML_HINT.search(raw[:5000]):
+        return raw
+    text = _HTML_DROP.sub(" ", raw)
+    text = _HTML_BREAK.sub("\n", text)
+    return html.unescape(_HTML_TAG.sub(" ", text))
 
 
 def clean_text(raw: str) -> str:
     """Return the article prose of a scraped page: NFC-normalized, noise lines and the
     comment section removed, blank lines collapsed."""
-    text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", strip_html(raw)).replace("\r\n", "\n").replace("\r", "\n")
     kept: list[str] = []
     words_so_far = 0
     for line in text.split("\n"):

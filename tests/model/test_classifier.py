@@ -23,7 +23,7 @@ def test_predict_returns_a_record_per_text(default_model):
 
 def test_record_is_json_with_finite_scores_in_range(default_model):
     record = default_model.predict([MISSILE])[0].to_dict()
-    assert list(record) == ["id", "relevant", "relevance", "topics", "topic_scores", "stance", "stance_scores", "voices", "model_version"]
+    assert list(record) == ["id", "relevant", "relevance", "topics", "topic_scores", "stance", "stance_scores", "voices", "flags", "model_version"]
     json.dumps(record)
     scores = [record["relevance"], *record["topic_scores"].values(), *record["stance_scores"].values()]
     assert all(math.isfinite(s) and 0 <= s <= 1 for s in scores)
