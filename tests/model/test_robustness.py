@@ -30,7 +30,8 @@ def test_any_unicode_text_gives_a_well_formed_record(default_model, text):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from([ARTICLE, "Tokyo stocks rose.", "", "北朝鮮がミサイルを発射した。" * 5, ARTICLE.upper()]), min_size=1, max_size=6), st.randoms())
+@given(st.lists(st.sampled_from([ARTICLE, "Tokyo stocks rose.", "", "北朝鮮がミサイルを発射した。" * 5, ARTICLE.upper()]), min_size=1, max_size=6),
+       st.randoms())
 def test_prediction_does_not_depend_on_the_batch(default_model, texts, rng):
     alone = [default_model.predict([t])[0].to_dict() for t in texts]
     order = list(range(len(texts)))
