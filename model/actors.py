@@ -12,6 +12,7 @@ from pathlib import Path
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 ROLE_PRIORITY = ("opposition", "public", "government")
 ROLE_WINDOW = 5  # words either side of a name searched for role words
+_CLAUSE_BREAK = re.compile(r"[,;:“”\"()]")
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def find_mentions(sentence: str) -> list[Mention]:
 
 def _role_nearby(sentence: str, start: int, end: int, roles: list[tuple[str, re.Pattern[str]]]) -> str | None:
     """The highest-priority role word within ROLE_WINDOW words of the span, in the same clause."""
-    before = re.split(r"[,;:“”\"()]", sentence[:start])[-1].split()[-ROLE_WINDOW:]
-    after = re.split(r"[,;:“”\"()]", sentence[end:])[0].split()[:ROLE_WINDOW]
+    before = _CLAUSE_BREAK.split(sentence[max(0, start - 120) : start])[-1].split()[-ROLE_WINDOW:]
+    after = _CLAUSE_BREAK.split(sentence[end : end + 120], maxsplit=1)[0].split()[:ROLE_WINDOW]
     window = " ".join(before + after)
     return next((role for role, pattern in roles if pattern.search(window)), None)

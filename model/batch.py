@@ -23,14 +23,16 @@ class BatchCounts:
     failed: int = 0
 
 
-def predict_records(clf: RegsecClassifier, documents: Iterable[Document], batch_size: int = 256) -> Iterator[dict[str, Any]]:
+def predict_records(
+    clf: RegsecClassifier, documents: Iterable[Document], batch_size: int = 256, voices: bool = True
+) -> Iterator[dict[str, Any]]:
     """Output records for `documents` in order: a prediction dict, or `{"id", "error"}`."""
     if batch_size < 1:
         raise ValueError(f"batch size must be at least 1, got {batch_size}")
     stream = iter(documents)
     while chunk := list(islice(stream, batch_size)):
         good = [d for d in chunk if d.error is None]
-        predictions = iter(clf.predict([d.text for d in good], ids=[d.id for d in good]) if good else [])
+        predictions = iter(clf.predict([d.text for d in good], ids=[d.id for d in good], voices=voices) if good else [])
         for doc in chunk:
             yield {"id": doc.id, "error": doc.error} if doc.error is not None else next(predictions).to_dict()
 
@@ -41,11 +43,12 @@ def run_batch(
     write: Callable[[dict[str, Any]], None],
     batch_size: int = 256,
     progress: bool = False,
+    voices: bool = True,
 ) -> BatchCounts:
     """Predict and write every document; with `progress`, a running count on stderr."""
     counts = BatchCounts()
     started = time.monotonic()
-    for record in predict_records(clf, documents, batch_size):
+    for record in predict_records(clf, documents, batch_size, voices):
         write(record)
         counts.read += 1
         if "error" in record:

@@ -17,6 +17,7 @@ from model.labels import STANCES, TOPICS
 from model.language import looks_english
 from model.linear import heads_from_sklearn, normalize_rows
 from model.prediction import NOT_ENGLISH, TRUNCATED, Prediction
+from model.stance_profile import StanceProfile, out_of_fold_profiles
 from model.text_cleaning import clean_text
 from model.voices import VoiceExtractor
 
@@ -77,17 +78,28 @@ class RegsecClassifier:
         for k, label in enumerate(TOPICS):
             if Y[:, k].sum() < self.folds:
                 raise ValueError(f"topic {label!r} has {Y[:, k].sum()} documents; need at least {self.folds}")
-            heads.append(self._calibrated(X, Y[:, k], groups))
-            self.topic_thresholds_.append(_best_f1_threshold(Y[:, k], self._out_of_fold_proba(X, Y[:, k], groups)))
+            head = self._calibrated(X, Y[:, k], groups)
+            heads.append(head)
+            self.topic_thresholds_.append(_best_f1_threshold(Y[:, k], self._out_of_fold_proba(X, Y[:, k], groups, head)))
+
+        # Stance reads the n-grams and the room each side gets (a profile of sentence stances,
+        # out of fold for the training articles so the head learns how reliable it is).
+        from scipy.sparse import csr_matrix, hstack
 
         rel_idx = np.flatnonzero(relevant)
+        rel_texts = [cleaned[i] for i in rel_idx]
+        rel_voices = [voices[i] if voices is not None else [] for i in rel_idx]
+        profiles = out_of_fold_profiles(rel_texts, rel_voices, groups[rel_idx], self.folds, self.seed)
         y_stance = np.array([STANCES.index(stances[i]) for i in rel_idx])
-        stance_head = self._calibrated(X[rel_idx], y_stance, groups[rel_idx])
+        stance_head = self._calibrated(hstack([X[rel_idx], csr_matrix(profiles)]).tocsr(), y_stance, groups[rel_idx])
         self.stance_classes_ = [STANCES[c] for c in stance_head.classes_]
+        self.profile_ = StanceProfile(seed=self.seed).fit(rel_texts, rel_voices)
         heads.append(stance_head)
 
         self.features_ = TfidfFeatures.from_vectorizer(vectorizer)
-        self.heads_ = heads_from_sklearn(heads)
+        self.heads_ = heads_from_sklearn(heads, n_features=X.shape[1])
+        # The stance head's weights for the profile columns, which follow the n-grams.
+        self.profile_weights_ = stance_head.calibrated_classifiers_[0].estimator.coef_[:, X.shape[1] :].T.copy()
         self.voices_ = VoiceExtractor(folds=self.folds, seed=self.seed).fit(
             [cleaned[i] for i in rel_idx], [voices[i] if voices is not None else [] for i in rel_idx], groups[rel_idx]
         )
@@ -110,39 +122,43 @@ class RegsecClassifier:
         head = CalibratedClassifierCV(self._estimator(), method="sigmoid", cv=self._splits(y, groups), ensemble=False)
         return head.fit(X, y)
 
-    def _out_of_fold_proba(self, X: Any, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
-        """Calibrated positive-class probabilities for rows never seen in training."""
-        from sklearn.calibration import CalibratedClassifierCV
+    def _out_of_fold_proba(self, X: Any, y: np.ndarray, groups: np.ndarray, head: Any) -> np.ndarray:
+        """Positive-class probabilities for rows never seen in training: out-of-fold decisions
+        through the head's own sigmoid calibrator (fit on those same out-of-fold decisions)."""
         from sklearn.model_selection import cross_val_predict
 
-        inner = CalibratedClassifierCV(self._estimator(), method="sigmoid", cv=3, ensemble=False)
-        return cross_val_predict(inner, X, y, cv=self._splits(y, groups), method="predict_proba")[:, 1]
+        decisions = cross_val_predict(self._estimator(), X, y, cv=self._splits(y, groups), method="decision_function")
+        return head.calibrated_classifiers_[0].calibrators[0].predict(decisions)
 
     # --------------------------------------------------------------- prediction
     def predict_scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Relevance (n,), topic (n, len(TOPICS)) and stance (n, len(STANCES)) probabilities."""
         _check_documents(texts)
-        return self._scores(self.features_.transform([clean_text(t[:MAX_CHARS]) for t in texts]))
+        return self._scores([clean_text(t[:MAX_CHARS]) for t in texts])
 
-    def _scores(self, rows: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        proba = self.heads_.probabilities(rows)
+    def _scores(self, cleaned: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        decisions = self.heads_.decisions(self.features_.transform(cleaned))
+        decisions[:, 1 + len(TOPICS) :] += self.profile_.transform(cleaned) @ self.profile_weights_
+        proba = self.heads_.calibrate(decisions)
         relevance, topic_scores = proba[:, 0], proba[:, 1 : 1 + len(TOPICS)]
         stance_part = proba[:, 1 + len(TOPICS) :]
         if len(self.stance_classes_) == 2:  # a binary head has one row: the second class
             stance_part = np.column_stack([1.0 - stance_part[:, 0], stance_part[:, 0]])
         else:
             stance_part = normalize_rows(stance_part)
-        stance_scores = np.zeros((len(rows), len(STANCES)))
+        stance_scores = np.zeros((len(cleaned), len(STANCES)))
         for j, label in enumerate(self.stance_classes_):
             stance_scores[:, STANCES.index(label)] = stance_part[:, j]
         return relevance, topic_scores, stance_scores
 
-    def predict(self, texts: Sequence[str], ids: Sequence[str | None] | None = None) -> list[Prediction]:
-        """One `Prediction` per text; a text judged not relevant gets no topics, stance or voices."""
+    def predict(self, texts: Sequence[str], ids: Sequence[str | None] | None = None, *, voices: bool = True) -> list[Prediction]:
+        """One `Prediction` per text; a text judged not relevant gets no topics, stance or voices.
+        `voices=False` skips who-stands-where, the costliest step, for bulk scoring."""
+        with_voices = voices
         _check_documents(texts)
         ids = list(ids) if ids is not None else [None] * len(texts)
         cleaned = [clean_text(t[:MAX_CHARS]) for t in texts]
-        relevance, topic_scores, stance_scores = self._scores(self.features_.transform(cleaned))
+        relevance, topic_scores, stance_scores = self._scores(cleaned)
         thresholds = np.asarray(self.topic_thresholds_)
         out = []
         for i, doc_id in enumerate(ids):
@@ -152,12 +168,12 @@ class RegsecClassifier:
             relevant = bool(relevance[i] >= self.relevance_threshold) and NOT_ENGLISH not in flags
             topics: list[str] = []
             stance = None
-            voices = []
+            found = []
             if relevant:
                 order = np.argsort(-topic_scores[i], kind="stable")
                 topics = [TOPICS[k] for k in order if topic_scores[i, k] >= thresholds[k]] or [TOPICS[order[0]]]
                 stance = STANCES[int(np.argmax(stance_scores[i]))]
-                voices = self.voices_.extract(cleaned[i])
+                found = self.voices_.extract(cleaned[i]) if with_voices else []
             out.append(
                 Prediction(
                     id=doc_id,
@@ -168,7 +184,7 @@ class RegsecClassifier:
                     stance=stance,
                     stance_scores={label: _round(s) for label, s in zip(STANCES, stance_scores[i])},
                     model_version=self.version,
-                    voices=voices,
+                    voices=found,
                     flags=flags,
                 )
             )

@@ -43,6 +43,7 @@ def predict(
     id_field: str = typer.Option("id", help="Field holding the id in .jsonl/.csv input."),
     input_format: InputFormat = typer.Option(InputFormat.auto, help="How to read inputs (auto: by file suffix; stdin is text)."),
     batch_size: int = typer.Option(256, min=1, help="Documents predicted together."),
+    voices: bool = typer.Option(True, help="Find who stands where (--no-voices: about four times faster)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
 ) -> None:
     """Label articles: relevance, topics with scores, stance and voices."""
@@ -60,7 +61,7 @@ def predict(
     documents = read_documents(paths, input_format=input_format.value, text_field=text_field, id_field=id_field)
     progress = not quiet and sys.stderr.isatty()
     try:
-        counts = run_batch(clf, documents, writer.write, batch_size=batch_size, progress=progress)
+        counts = run_batch(clf, documents, writer.write, batch_size=batch_size, progress=progress, voices=voices)
         writer.close()
     except BrokenPipeError:
         _quiet_broken_pipe()
@@ -148,6 +149,15 @@ def data_check(
         update_datasheet(datasheet, report)
     if not report.ok:
         raise typer.Exit(EXIT_RECORD_ERRORS)
+
+
+def _register_serve() -> None:
+    from model.serve_cli import serve  # typer only; fastapi and uvicorn load when it runs
+
+    app.command(help="Serve predictions over HTTP on 127.0.0.1 (install regsec[serve]).")(serve)
+
+
+_register_serve()
 
 
 def main() -> None:

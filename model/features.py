@@ -5,7 +5,6 @@ running a model never imports scikit-learn (a one-article CLI call stays fast)."
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -65,20 +64,21 @@ class TfidfFeatures:
         """Word n-grams of `text`, as TfidfVectorizer's word analyzer makes them."""
         tokens = _TOKEN.findall(text.lower())
         low, high = self.ngram_range
-        if low == 1:
-            yield from tokens
-        for n in range(max(2, low), high + 1):
-            yield from map(" ".join, zip(*(tokens[k:] for k in range(n))))
+        for n in range(low, high + 1):
+            yield from tokens if n == 1 else map(" ".join, zip(*(tokens[k:] for k in range(n))))
 
     def transform_one(self, text: str) -> SparseRow:
         """Sublinear tf times idf, l2-normalized, over the vocabulary's terms."""
-        vocabulary = self.vocabulary
-        counts = Counter(vocabulary[t] for t in self.terms(text) if t in vocabulary)
-        if not counts:
+        indices = [i for i in map(self.vocabulary.get, self.terms(text)) if i is not None]
+        if not indices:
             return SparseRow(np.zeros(0, dtype=np.int64), np.zeros(0))
-        indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        values = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * self.idf[indices]
-        return SparseRow(indices, values / np.linalg.norm(values))
+        tally: dict[int, int] = {}
+        for i in indices:
+            tally[i] = tally.get(i, 0) + 1
+        unique = np.fromiter(tally.keys(), dtype=np.int64, count=len(tally))
+        counts = np.fromiter(tally.values(), dtype=np.float64, count=len(tally))
+        values = (np.log(counts) + 1.0) * self.idf[unique]
+        return SparseRow(unique, values / np.linalg.norm(values))
 
     def transform(self, texts: Sequence[str]) -> list[SparseRow]:
         """One SparseRow per text."""

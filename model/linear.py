@@ -41,17 +41,23 @@ class LinearHeads:
 
     def probabilities(self, rows: list[SparseRow]) -> np.ndarray:
         """(documents, heads) calibrated probabilities, one independent probability per head."""
-        return sigmoid(-(self.calib_a * self.decisions(rows) + self.calib_b))
+        return self.calibrate(self.decisions(rows))
+
+    def calibrate(self, decisions: np.ndarray) -> np.ndarray:
+        """Platt-scaled probabilities of (documents, heads) decision values."""
+        return sigmoid(-(self.calib_a * decisions + self.calib_b))
 
 
-def heads_from_sklearn(calibrated: list[Any]) -> LinearHeads:
+def heads_from_sklearn(calibrated: list[Any], n_features: int | None = None) -> LinearHeads:
     """Stack fitted CalibratedClassifierCV(ensemble=False, method="sigmoid") models over
     logistic regression into one LinearHeads: one row per binary model, one row per class
-    for a multi-class model (normalize those rows' probabilities with `normalize_rows`)."""
+    for a multi-class model (normalize those rows' probabilities with `normalize_rows`).
+    With `n_features`, only the first n_features weights of each model are kept (a model
+    that also read extra columns adds their contribution to its decisions itself)."""
     weights, bias, a, b = [], [], [], []
     for model in calibrated:
         (fitted,) = model.calibrated_classifiers_
-        weights.append(fitted.estimator.coef_)
+        weights.append(fitted.estimator.coef_[:, :n_features])
         bias.append(fitted.estimator.intercept_)
         a += [c.a_ for c in fitted.calibrators]
         b += [c.b_ for c in fitted.calibrators]

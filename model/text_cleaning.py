@@ -28,6 +28,11 @@ _NOISE_LINE = re.compile(
 )
 
 _MIN_WORDS_BEFORE_TAIL = 80
+# Every noise pattern contains one of these; lines without any skip the regular expression.
+_NOISE_HINTS = (
+    "photo", "getty", "image", "caption", "cookie", "share", "tweet", "email", "print", "whatsapp", "facebook", "twitter",
+    "linkedin", "reddit", "copy link", "sign up", "subscribe", "advertisement", "read more", "rights reserved", "restricted",
+)
 _HTML_HINT = re.compile(r"<(?:html|body|p|div|br|span|article|script|!doctype)\b", re.IGNORECASE)
 _HTML_DROP = re.compile(r"<(script|style|noscript|nav|footer|header|aside)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _HTML_BREAK = re.compile(r"<(?:br|/p|/div|/h[1-6]|/li|/tr|/article)\b[^>]*>", re.IGNORECASE)
@@ -56,7 +61,8 @@ def clean_text(raw: str) -> str:
             continue
         if words_so_far >= _MIN_WORDS_BEFORE_TAIL and _TAIL_MARKERS.match(stripped):
             break
-        if _NOISE_LINE.search(stripped):
+        lowered = stripped.lower()
+        if any(hint in lowered for hint in _NOISE_HINTS) and _NOISE_LINE.search(stripped):
             continue
         kept.append(stripped)
         words_so_far += len(stripped.split())

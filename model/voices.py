@@ -66,7 +66,7 @@ def holders(sentence: str, mentions: list[Mention]) -> tuple[list[Mention], bool
         verb = _SPEAKER_AFTER.match(after)
         if verb:
             found.append((m, m.end + len(rest) - len(after) + verb.end()))
-        elif _SPEAKER_BEFORE.search(sentence[: m.start]) or _SOURCE_NOUN.search(sentence[: m.start]):
+        elif _SPEAKER_BEFORE.search(before := sentence[max(0, m.start - 160) : m.start]) or _SOURCE_NOUN.search(before):
             found.append((m, len(sentence) + 1))  # names a source; reports no one else's speech
     # One speaker per speech verb (the subject, named first); an inner speaker outranks its reporter.
     first_per_verb = {verb_end: m for m, verb_end in reversed(found)}
