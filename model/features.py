@@ -60,6 +60,17 @@ class TfidfFeatures:
     def size(self) -> int:
         return len(self.idf)
 
+    def __getstate__(self) -> dict:
+        # The vocabulary pickles as one string in index order: loads several times faster than a dict.
+        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        return {"terms": "\n".join(terms), "idf": self.idf, "ngram_range": self.ngram_range}
+
+    def __setstate__(self, state: dict) -> None:
+        terms = state["terms"].split("\n") if state["terms"] else []
+        self.vocabulary = dict(zip(terms, range(len(terms))))
+        self.idf = state["idf"]
+        self.ngram_range = tuple(state["ngram_range"])
+
     def terms(self, text: str) -> Iterator[str]:
         """Word n-grams of `text`, as TfidfVectorizer's word analyzer makes them."""
         tokens = _TOKEN.findall(text.lower())

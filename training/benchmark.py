@@ -80,6 +80,7 @@ def artifact_size_mb() -> float:
 
 def main() -> None:
     """Measure and write reports/speed.md."""
+    load_before = os.getloadavg()[0]
     batch = batch_throughput()
     bulk = batch_throughput(voices=False)
     latency = cli_latency()
@@ -88,7 +89,8 @@ def main() -> None:
         "# regsec speed and size",
         "",
         f"Measured by `python -m training.benchmark` on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()},"
-        f" {time.strftime('%Y-%m-%d')}. Figures vary from run to run by several percent.",
+        f" {time.strftime('%Y-%m-%d')}, 1-minute load average {load_before:.2f} before the run (other work on the machine"
+        " slows every figure). Figures vary from run to run by several percent.",
         "",
         "| measure | value | target |",
         "|---|---|---|",
