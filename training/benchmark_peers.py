@@ -893,7 +893,7 @@ REASONS: dict[str, dict[str, str]] = {
             " test split regsec's stance is ahead."
         ),
         "train_seconds": (
-            "fastText trains in C++ on both cores: the whole grid (24 models) took about a minute and the final refit seconds, against regsec's"
+            "fastText trains in C++ on both cores: the whole grid (24 models) took about a minute and the final refit a few seconds, against regsec's"
             " cross-validated calibration and voice extractor. Its prediction hashes words and bigrams into a 50-dimensional average and takes"
             f" one dot product per label, all in C++. {_COST} The bigram hash table (200,000 buckets x 50 dimensions per model) is why it is"
             " some twenty times larger on disk and needs about twice the memory."
@@ -901,12 +901,14 @@ REASONS: dict[str, dict[str, str]] = {
     },
     "minilm_lr": {
         "dev": (
-            "This is the one win that matters to users. MiniLM was pretrained on a very large amount of real web text, so it places an article"
+            "This is the win users would feel, though it is small: a couple of points of topic macro F1 and about one article's worth of"
+            " relevance on 101 real articles. MiniLM was pretrained on a very large amount of real web text, so it places an article"
             " on sanctions or on history near others on that subject whatever words it uses, while regsec's TF-IDF knows only the words of the"
             " corpus's written training articles. Real articles are worded differently from the written corpus, and the gap shows most on"
             " rare topics (topic macro F1), where the corpus gives n-grams the fewest examples; on the corpus test split, written in the"
             " training data's own style, regsec is ahead on every figure. The price is cost: about a hundred times fewer articles per second"
-            " on one core, most of a second per article, about 1 GB of memory and 92 MB on disk; its stance is also weaker than regsec's"
+            " on one core, hundreds of milliseconds per article against regsec's few, about 1 GB of memory and 92 MB on disk;"
+            " its stance is also weaker than regsec's"
             " everywhere but the two seeds, since an averaged embedding of the whole article keeps its subject better than its slant."
         ),
         "seeds": _SEEDS,
