@@ -67,3 +67,11 @@ def test_packaged_manifest_describes_the_artifact():
     for key in ("version", "labels", "sklearn_version", "artifact_sha256", "data_sha256", "params", "metrics_test_split"):
         assert key in manifest
     assert (DEFAULT_DIR / "model.joblib").stat().st_size < 20 * 1024 * 1024
+
+
+def test_an_empty_dataset_fails_with_a_clear_message(tmp_path):
+    from training.train import load_training_records
+
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(TrainingDataError, match="no valid labeled records"):
+        load_training_records(TrainConfig(data=[str(tmp_path / "empty.jsonl")]))
