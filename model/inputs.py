@@ -77,14 +77,14 @@ def read_documents(
                 if not files:
                     yield Document(str(path), error=f"{path}: folder holds no .txt files")
                 for file in files:
-                    yield _from_file(file, "text", text_field, id_field)
+                    yield _from_file(file)
                 continue
             if not path.exists():
                 yield Document(str(path), error=f"{path}: no such file or folder")
                 continue
             fmt = input_format if input_format != "auto" else {".jsonl": "jsonl", ".csv": "csv"}.get(path.suffix.lower(), "text")
             if fmt == "text":
-                yield _from_file(path, fmt, text_field, id_field)
+                yield _from_file(path)
             else:
                 with open(path, encoding="utf-8", errors="strict", newline="") as handle:
                     yield from _from_stream(handle, str(path), fmt, text_field, id_field)
@@ -92,7 +92,7 @@ def read_documents(
             yield Document(str(path), error=f"{path}: cannot read ({exc})")
 
 
-def _from_file(path: Path, fmt: str, text_field: str, id_field: str) -> Document:
+def _from_file(path: Path) -> Document:
     decoded = decode(path.read_bytes(), str(path))
     if isinstance(decoded, Document):
         return Document(path.stem, error=decoded.error)
