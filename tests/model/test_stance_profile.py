@@ -1,0 +1,16 @@
+import numpy as np
+
+from model.stance_profile import PROFILE_SIZE, StanceProfile
+
+
+def test_profile_of_the_packaged_model_separates_support_from_opposition(default_model):
+    support = "The ministry said the pact would strengthen deterrence and welcomed the agreement as necessary for security."
+    oppose = "Beijing condemned the pact as a dangerous provocation and warned it would destabilize the region."
+    profile = default_model.profile_.transform([support, oppose])
+    assert profile.shape == (2, PROFILE_SIZE) and np.isfinite(profile).all()
+    assert profile[0, 0] > profile[1, 0] and profile[1, 1] > profile[0, 1]  # support mass, oppose mass
+
+
+def test_without_evidence_of_both_kinds_every_profile_is_zero():
+    profile = StanceProfile().fit(["A text."], [[{"evidence": "A text.", "stance": "support"}]])
+    assert not profile.transform(["Anything at all. Another sentence."]).any()
