@@ -860,9 +860,9 @@ def _kind(measure: str) -> str:
 # each system's design. A kind with no entry gets only the figures.
 _SEEDS = "Two seed articles decide nothing: one topic or one stance more or less moves these figures by a third or a half."
 _COST = (
-    "regsec's prediction is pure Python and numpy per article: a profile of its batch prediction on the test split spends about 40% in the"
-    " language check (a scan of every word), about 45% in its own TF-IDF of unigrams and bigrams, run on the whole text and again on each"
-    " sentence for the stance profile, and the rest in cleaning and the linear heads."
+    "regsec's prediction is pure Python and numpy per article: a profile of its batch prediction on the test split (without voices)"
+    " spends about half in the stance profile's per-sentence TF-IDF, about a quarter in the article's own TF-IDF of unigrams and bigrams,"
+    " about 15% in the language check, and the rest in cleaning and the linear heads."
 )
 REASONS: dict[str, dict[str, str]] = {
     "keywords": {
