@@ -56,10 +56,6 @@ class TfidfFeatures:
         vocabulary = {term: int(i) for term, i in sorted(vectorizer.vocabulary_.items(), key=lambda kv: kv[1])}
         return cls(vocabulary, vectorizer.idf_.astype(np.float64), tuple(vectorizer.ngram_range))
 
-    @property
-    def size(self) -> int:
-        return len(self.idf)
-
     def __getstate__(self) -> dict:
         # The vocabulary pickles as one string in index order: loads several times faster than a dict.
         terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)

@@ -135,8 +135,8 @@ def reference_texts(paths: list[Path]) -> list[tuple[str, str]]:
                 out.append((f.name, f.read_text(encoding="utf-8", errors="replace")))
             elif f.suffix == ".jsonl":
                 for line in f.read_text(encoding="utf-8").splitlines():
-                    if line.strip() and isinstance(json.loads(line), dict) and "text" in json.loads(line):
-                        rec = json.loads(line)
+                    rec = json.loads(line) if line.strip() else None
+                    if isinstance(rec, dict) and "text" in rec:
                         out.append((f"{f.name}:{rec.get('id')}", rec["text"]))
     return out
 

@@ -24,11 +24,11 @@ ARTICLE = "North Korea fired a ballistic missile into the sea on Tuesday, South 
 CLI = [sys.executable, "-m", "model.cli", "predict", "--format", "jsonl"]
 
 
-def _run(args: list[str], stdin: str | None = None) -> tuple[int, list[dict], float, str]:
+def _run(args: list[str], stdin: str | None = None) -> tuple[int, list[dict], float]:
     start = time.perf_counter()
     proc = subprocess.run(CLI + args, input=stdin, capture_output=True, text=True, timeout=600, cwd=REPO)
     records = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
-    return proc.returncode, records, time.perf_counter() - start, proc.stderr.strip().splitlines()[-1:] and proc.stderr.strip().splitlines()[-1] or ""
+    return proc.returncode, records, time.perf_counter() - start
 
 
 def _outcome(records: list[dict]) -> str:
@@ -43,7 +43,7 @@ def _outcome(records: list[dict]) -> str:
     return ", ".join(parts)
 
 
-def cases(tmp: Path) -> list[tuple[str, int, Callable[[], tuple[int, list[dict], float, str]]]]:
+def cases(tmp: Path) -> list[tuple[str, int, Callable[[], tuple[int, list[dict], float]]]]:
     """(name, records in, run) for every case."""
     def file(name: str, data: bytes) -> str:
         (tmp / name).write_bytes(data)
@@ -105,7 +105,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         for name, records_in, run in cases(tmp):
-            code, records, seconds, _ = run()
+            code, records, seconds = run()
             rows.append(f"| {name} | {records_in} | {len(records)} | {code} | {seconds:.1f} | {_outcome(records)} |")
         shown, lines = pipe_closed_early(tmp)
         rows.append(f"| output pipe closed early (`\\| head -1`, 5,000 inputs) | 5000 | {lines} | quiet | | {shown} |")
