@@ -99,8 +99,21 @@ def load_artifact(directory: Path | str | None = None) -> tuple[RegsecClassifier
             f"{directory}: saved with numpy {saved_numpy}, this environment has numpy {np.__version__} (another major version); "
             f"install numpy=={saved_numpy} or retrain with `regsec train`"
         )
-    clf = joblib.load(model_path)
+    return _checked(joblib.load(model_path), str(model_path)), manifest
+
+
+def load_artifact_bytes(data: bytes, sha256: str) -> RegsecClassifier:
+    """A classifier from a model file's bytes (shipped to a worker), unpickled only when they
+    match the manifest's `sha256`."""
+    import io
+
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ArtifactError(f"model bytes do not match sha256 {sha256}; refusing to unpickle them")
+    return _checked(joblib.load(io.BytesIO(data)), f"model bytes {sha256[:12]}")
+
+
+def _checked(clf: object, name: str) -> RegsecClassifier:
     if not isinstance(clf, RegsecClassifier):
-        raise ArtifactError(f"{model_path}: holds a {type(clf).__name__}, not a RegsecClassifier")
-    return clf, manifest
+        raise ArtifactError(f"{name}: holds a {type(clf).__name__}, not a RegsecClassifier")
+    return clf
 

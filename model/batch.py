@@ -46,9 +46,14 @@ def run_batch(
     voices: bool = True,
 ) -> BatchCounts:
     """Predict and write every document; with `progress`, a running count on stderr."""
+    return write_records(predict_records(clf, documents, batch_size, voices), write, batch_size, progress)
+
+
+def write_records(records: Iterable[dict[str, Any]], write: Callable[[dict[str, Any]], None], batch_size: int = 256, progress: bool = False) -> BatchCounts:
+    """Write and count each record; with `progress`, a running count on stderr every batch."""
     counts = BatchCounts()
     started = time.monotonic()
-    for record in predict_records(clf, documents, batch_size, voices):
+    for record in records:
         write(record)
         counts.read += 1
         if "error" in record:

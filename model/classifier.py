@@ -16,13 +16,19 @@ from model.features import TfidfFeatures, make_vectorizer
 from model.labels import STANCES, TOPICS
 from model.language import looks_english
 from model.linear import heads_from_sklearn, normalize_rows
-from model.prediction import NOT_ENGLISH, TRUNCATED, Prediction
+from model.prediction import NOT_ENGLISH, TRUNCATED, UNCERTAIN, UNFAMILIAR, Prediction
 from model.stance_profile import StanceProfile, out_of_fold_profiles
 from model.text_cleaning import clean_text
 from model.voices import VoiceExtractor
 
 _THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 MAX_CHARS = 200_000  # about 30,000 words: longer inputs are read up to here and flagged
+# When to flag a prediction (measured on ../shared/eval/dev, see README): relevance within this
+# distance of its threshold, or a top stance score below this, is flagged `uncertain`; fewer
+# known words than this share is flagged `unfamiliar` (the corpus and dev articles all know 0.5+).
+UNCERTAIN_RELEVANCE_MARGIN = 0.25
+UNCERTAIN_STANCE_SCORE = 0.5
+UNFAMILIAR_WORD_SHARE = 0.5
 
 
 class RegsecClassifier:
@@ -165,15 +171,22 @@ class RegsecClassifier:
             flags = [TRUNCATED] if len(texts[i]) > MAX_CHARS else []
             if not looks_english(cleaned[i]):
                 flags.append(NOT_ENGLISH)
+            elif self.features_.known_word_share(cleaned[i]) < UNFAMILIAR_WORD_SHARE:
+                flags.append(UNFAMILIAR)
             relevant = bool(relevance[i] >= self.relevance_threshold) and NOT_ENGLISH not in flags
+            uncertain = abs(relevance[i] - self.relevance_threshold) < UNCERTAIN_RELEVANCE_MARGIN
             topics: list[str] = []
             stance = None
             found = []
             if relevant:
                 order = np.argsort(-topic_scores[i], kind="stable")
-                topics = [TOPICS[k] for k in order if topic_scores[i, k] >= thresholds[k]] or [TOPICS[order[0]]]
+                topics = [TOPICS[k] for k in order if topic_scores[i, k] >= thresholds[k]]
+                uncertain = uncertain or not topics or stance_scores[i].max() < UNCERTAIN_STANCE_SCORE
+                topics = topics or [TOPICS[order[0]]]  # relevant means at least one topic: the likeliest, flagged
                 stance = STANCES[int(np.argmax(stance_scores[i]))]
                 found = self.voices_.extract(cleaned[i]) if with_voices else []
+            if uncertain and NOT_ENGLISH not in flags:
+                flags.append(UNCERTAIN)
             out.append(
                 Prediction(
                     id=doc_id,

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 # Words of two or more Unicode word characters; also understood by ONNX's tokenizer (PEERS.md).
 TOKEN_PATTERN = r"[\w]{2,}"
 _TOKEN = re.compile(TOKEN_PATTERN)
+_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def make_vectorizer(*, ngram_range: tuple[int, int] = (1, 2), min_df: int = 2, max_df: float = 0.9) -> TfidfVectorizer:
@@ -86,6 +87,12 @@ class TfidfFeatures:
         counts = np.fromiter(tally.values(), dtype=np.float64, count=len(tally))
         values = (np.log(counts) + 1.0) * self.idf[unique]
         return SparseRow(unique, values / np.linalg.norm(values))
+
+    def known_word_share(self, text: str) -> float:
+        """Share of the text's words (letters only, two or more) that are in the vocabulary:
+        low for text unlike the training data (1.0 for a text with no words)."""
+        words = _WORD.findall(text.lower())
+        return sum(word in self.vocabulary for word in words) / len(words) if words else 1.0
 
     def transform(self, texts: Sequence[str]) -> list[SparseRow]:
         """One SparseRow per text."""

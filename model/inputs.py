@@ -1,4 +1,4 @@
-"""Articles to predict, read lazily from .txt files, folders of them, JSONL, CSV or stdin.
+"""Articles to predict, read lazily from .txt files, folders of them, JSONL, CSV, Parquet or stdin.
 A document that cannot be read becomes a `Document` with an `error`, never an exception,
 so a batch always accounts for every input."""
 
@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-INPUT_FORMATS = ("auto", "text", "jsonl", "csv")
+INPUT_FORMATS = ("auto", "text", "jsonl", "csv", "parquet")
+SUFFIX_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+PARQUET_BATCH_ROWS = 1024  # rows read from a Parquet file at a time: memory stays flat
 csv.field_size_limit(sys.maxsize)
 
 
@@ -82,13 +84,15 @@ def read_documents(
             if not path.exists():
                 yield Document(str(path), error=f"{path}: no such file or folder")
                 continue
-            fmt = input_format if input_format != "auto" else {".jsonl": "jsonl", ".csv": "csv"}.get(path.suffix.lower(), "text")
+            fmt = input_format if input_format != "auto" else SUFFIX_FORMATS.get(path.suffix.lower(), "text")
             if fmt == "text":
                 yield _from_file(path)
+            elif fmt == "parquet":
+                yield from _parquet(path, text_field, id_field)
             else:
                 with open(path, encoding="utf-8", errors="strict", newline="") as handle:
                     yield from _from_stream(handle, str(path), fmt, text_field, id_field)
-        except (OSError, UnicodeDecodeError, RecursionError) as exc:
+        except (OSError, UnicodeDecodeError, RecursionError, ValueError) as exc:  # pyarrow's errors are OSError/ValueError
             yield Document(str(path), error=f"{path}: cannot read ({exc})")
 
 
@@ -103,7 +107,7 @@ def _from_stream(stream: TextIO, name: str, fmt: str, text_field: str, id_field:
     if fmt == "text":
         yield text_document(name, stream.read())
     elif fmt == "jsonl":
-        yield from _jsonl(stream, name, text_field, id_field)
+        yield from jsonl_documents(stream, name, text_field, id_field)
     else:
         yield from _csv(stream, name, text_field, id_field)
 
@@ -121,7 +125,8 @@ def _record_document(record: object, where: str, text_field: str, id_field: str)
     return text_document(doc_id, text)
 
 
-def _jsonl(stream: TextIO, name: str, text_field: str, id_field: str) -> Iterator[Document]:
+def jsonl_documents(stream: TextIO, name: str, text_field: str, id_field: str) -> Iterator[Document]:
+    """A Document per non-blank JSONL line, named `name:line`; a bad line becomes an error Document."""
     for n, line in enumerate(stream, 1):
         if not line.strip():
             continue
@@ -143,3 +148,20 @@ def _csv(stream: TextIO, name: str, text_field: str, id_field: str) -> Iterator[
             continue
         yield _record_document({k: v for k, v in row.items() if v is not None}, where, text_field, id_field)
 
+
+
+def _parquet(path: Path, text_field: str, id_field: str) -> Iterator[Document]:
+    """Rows of a Parquet file, a batch of rows at a time; `where` is the 1-based row number."""
+    import pyarrow.parquet as pq
+
+    table = pq.ParquetFile(path)
+    names = table.schema_arrow.names
+    if text_field not in names:
+        yield Document(str(path), error=f"{path}: no {text_field!r} column (columns: {', '.join(names)}; choose one with --text-field)")
+        return
+    columns = [text_field] + ([id_field] if id_field in names and id_field != text_field else [])
+    row = 0
+    for batch in table.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
+        for record in batch.to_pylist():
+            row += 1
+            yield _record_document(record, f"{path}:{row}", text_field, id_field)

@@ -1,13 +1,19 @@
-"""Writers for predictions: jsonl and csv for machines, json (one array), table for people.
-Each writes record by record, so output streams as the batch goes."""
+"""Writers for predictions: jsonl, csv and parquet for machines, json (one array), table for
+people. Each writes record by record (parquet: a row group every PARQUET_ROWS records), so
+output streams as the batch goes and memory stays flat."""
 
 from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 from typing import Any, TextIO
 
-OUTPUT_FORMATS = ("table", "json", "jsonl", "csv")
+from model.labels import STANCES, TOPICS
+
+OUTPUT_FORMATS = ("table", "json", "jsonl", "csv", "parquet")
+SUFFIX_FORMATS = {".jsonl": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".txt": "table"}
+PARQUET_ROWS = 1024
 CSV_COLUMNS = ("id", "relevant", "relevance", "topics", "stance", "voices", "model_version", "error")
 
 
@@ -15,8 +21,8 @@ class Writer:
     """Writes records (prediction dicts or `{"id", "error"}`) to a stream in one format."""
 
     def __init__(self, stream: TextIO, fmt: str) -> None:
-        if fmt not in OUTPUT_FORMATS:
-            raise ValueError(f"output format must be one of {', '.join(OUTPUT_FORMATS)}, got {fmt!r}")
+        if fmt not in OUTPUT_FORMATS or fmt == "parquet":
+            raise ValueError(f"text output format must be one of {', '.join(OUTPUT_FORMATS[:-1])}, got {fmt!r}")
         self.stream, self.fmt, self.count = stream, fmt, 0
         if fmt == "csv":
             self._csv = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, lineterminator="\n")
@@ -41,6 +47,71 @@ class Writer:
         if self.fmt == "json":
             self.stream.write("\n]\n" if self.count else "]\n")
         self.stream.flush()
+
+
+def parquet_schema() -> Any:
+    """The Arrow schema of a Parquet output row: the JSONL record's fields, typed, plus `error`."""
+    import pyarrow as pa
+
+    voice = pa.struct([("actor", pa.string()), ("role", pa.string()), ("stance", pa.string()), ("evidence", pa.string()), ("score", pa.float64())])
+    return pa.schema(
+        [
+            ("id", pa.string()),
+            ("relevant", pa.bool_()),
+            ("relevance", pa.float64()),
+            ("topics", pa.list_(pa.string())),
+            ("topic_scores", pa.struct([(t, pa.float64()) for t in TOPICS])),
+            ("stance", pa.string()),
+            ("stance_scores", pa.struct([(s, pa.float64()) for s in STANCES])),
+            ("voices", pa.list_(voice)),
+            ("flags", pa.list_(pa.string())),
+            ("model_version", pa.string()),
+            ("error", pa.string()),
+        ]
+    )
+
+
+class ParquetWriter:
+    """Writes records to a Parquet file with one fixed schema (the JSONL record's fields, plus
+    `error`, null on predicted rows), a row group every PARQUET_ROWS records."""
+
+    def __init__(self, path: Path) -> None:
+        import pyarrow.parquet as pq
+
+        self.schema = parquet_schema()
+        self._file = pq.ParquetWriter(path, self.schema)
+        self._rows: list[dict[str, Any]] = []
+        self.count = 0
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Buffer one record; a full buffer is written out as a row group."""
+        self._rows.append(record)
+        self.count += 1
+        if len(self._rows) >= PARQUET_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self._rows:
+            self._file.write_table(pa.Table.from_pylist(self._rows, schema=self.schema))
+            self._rows = []
+
+    def close(self) -> None:
+        """Write what is buffered and the file footer (a Parquet file is unreadable without it)."""
+        self._flush()
+        self._file.close()
+
+
+def format_for(output: Path | None, fmt: str | None) -> str:
+    """The output format: the one asked for, else the output file's suffix, else table."""
+    if fmt:
+        return fmt
+    if output is None:
+        return "table"
+    if output.suffix.lower() not in SUFFIX_FORMATS:
+        raise ValueError(f"{output}: cannot tell the format from the suffix {output.suffix!r}; use --format")
+    return SUFFIX_FORMATS[output.suffix.lower()]
 
 
 def _csv_row(record: dict[str, Any]) -> dict[str, Any]:

@@ -42,3 +42,6 @@ RECORD_KEYS = ("id", "relevant", "relevance", "topics", "topic_scores", "stance"
 # Flags: why labels may be missing or partial.
 NOT_ENGLISH = "not_english"  # labels withheld: the model reads English only
 TRUNCATED = "truncated"  # only the first MAX_CHARS characters were read
+UNCERTAIN = "uncertain"  # relevance near its threshold, no topic past its threshold, or no clear stance
+UNFAMILIAR = "unfamiliar"  # fewer than half the words are ones the model has seen: unlike its training text
+FLAGS = (NOT_ENGLISH, TRUNCATED, UNCERTAIN, UNFAMILIAR)

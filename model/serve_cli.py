@@ -11,7 +11,6 @@ from pathlib import Path
 
 import typer
 
-EXIT_MODEL_ERROR = 3  # as model.cli: the model could not be loaded
 EXIT_USAGE = 2  # a usage error: the serve extra is missing, or a limit in the environment is bad
 
 
@@ -31,15 +30,11 @@ def serve(
     except ImportError as exc:
         typer.echo(f"regsec: serving needs FastAPI and uvicorn: install regsec[serve] (pip install 'regsec[serve]') ({exc})", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    from model.artifact import ArtifactError, load_artifact
+    from model.cli import load_model_or_exit
 
     # Check the model here, so a bad folder stops the command with a message and exit code 3
     # instead of starting workers that can never become ready.
-    try:
-        _, manifest = load_artifact(model)
-    except ArtifactError as exc:
-        typer.echo(f"regsec: cannot load model: {exc}", err=True)
-        raise typer.Exit(EXIT_MODEL_ERROR) from None
+    _, manifest = load_model_or_exit(model)
     if model is not None:
         os.environ["REGSEC_MODEL_DIR"] = str(model.resolve())
     else:

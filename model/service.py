@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from model.labels import ROLES, STANCES, TOPICS, VOICE_STANCES
-from model.prediction import NOT_ENGLISH, RECORD_KEYS, TRUNCATED
+from model.prediction import FLAGS, RECORD_KEYS
 
 log = logging.getLogger("regsec.service")
 
@@ -551,7 +551,7 @@ SCHEMAS: dict[str, Any] = {
             "stance": {"type": ["string", "null"], "enum": [*STANCES, None]},
             "stance_scores": {"type": "object", "properties": {s: _SCORES for s in STANCES}},
             "voices": {"type": "array", "items": {"$ref": "#/components/schemas/Voice"}},
-            "flags": {"type": "array", "items": {"type": "string", "enum": [NOT_ENGLISH, TRUNCATED]}},
+            "flags": {"type": "array", "items": {"type": "string", "enum": list(FLAGS)}},
             "model_version": {"type": "string"},
         },
         "description": "The record `regsec predict --format jsonl` writes.",

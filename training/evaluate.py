@@ -38,13 +38,16 @@ def score(gold: list[dict[str, Any]], predicted: list[Prediction]) -> dict[str, 
     idx = [i for i, g in enumerate(gold) if g["topics"]]
     s_true = [gold[i]["stance"] for i in idx]
     s_pred = [predicted[i].stance or NO_STANCE for i in idx]
-    _, _, f_stance, _ = precision_recall_fscore_support(s_true, s_pred, labels=list(STANCES), average=None, zero_division=0)
+    f_stance = (
+        precision_recall_fscore_support(s_true, s_pred, labels=list(STANCES), average=None, zero_division=0)[2] if idx else np.zeros(len(STANCES))
+    )
     stance_present = [s for s in STANCES if s in s_true]
     cm = confusion_matrix(s_true, s_pred, labels=[*STANCES, NO_STANCE]) if idx else np.zeros((4, 4), int)
     return {
         "documents": len(gold),
         "relevance": _prf(y_rel, p_rel),
         "voices": voice_scores(gold, predicted),
+        "uncertain": flag_check(gold, predicted),
         "topics": {"micro_f1": round(micro, 4), "macro_f1": round(macro, 4), "per_label": per_label},
         "stance": {
             "macro_f1": round(float(np.mean([f_stance[STANCES.index(s)] for s in stance_present])), 4) if stance_present else 0.0,
@@ -54,6 +57,20 @@ def score(gold: list[dict[str, Any]], predicted: list[Prediction]) -> dict[str, 
             "documents": len(idx),
         },
     }
+
+
+def flag_check(gold: list[dict[str, Any]], predicted: list[Prediction]) -> dict[str, float]:
+    """Does the `uncertain` flag mean something? The share of documents flagged, and how often
+    relevance and stance are right among flagged and unflagged documents."""
+    from model.prediction import UNCERTAIN
+
+    right = np.array([p.relevant == bool(g["topics"]) and (not g["topics"] or not p.relevant or p.stance == g["stance"]) for g, p in zip(gold, predicted)])
+    flagged = np.array([UNCERTAIN in p.flags for p in predicted], dtype=bool)
+
+    def share(mask: np.ndarray) -> float:
+        return round(float(right[mask].mean()), 4) if mask.any() else 0.0
+
+    return {"flagged": int(flagged.sum()), "correct_when_flagged": share(flagged), "correct_when_not": share(~flagged)}
 
 
 def voice_scores(gold: list[dict[str, Any]], predicted: list[Prediction]) -> dict[str, float]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,22 +17,16 @@ from training.evaluate import evaluate_records, read_seeds, seed_table
 from training.records import LabeledRecord
 from training.sources import load_labeled
 from training.split import split_records
-from training.train import REPO
+from training.train import REPO, TrainConfig, load_training_records
 
 SEEDS = REPO / "seeds"
-
-
-def resolve_source(source: str) -> str:
-    """A data source from a manifest: repo-relative paths are resolved against the repo."""
-    path = REPO / source
-    return str(path) if not Path(source).is_absolute() and path.exists() else source
 
 
 def labeled_sets(manifest: dict[str, Any], extra: list[str], shared: Path) -> dict[str, list[LabeledRecord]]:
     """The sets to score: the corpus test split, the seeds, shared eval files, extra data."""
     sets: dict[str, list[LabeledRecord]] = {}
-    corpus, _ = load_labeled([resolve_source(s) for s in manifest.get("data_sources", [])])
-    sets["corpus_test"] = split_records(corpus, manifest.get("params", {}).get("test_percent", 20))[1]
+    config = replace(TrainConfig.from_manifest(manifest), on_error="skip")
+    sets["corpus_test"] = split_records(load_training_records(config).records, config.test_percent)[1]
     sets["seeds"], _ = read_seeds(SEEDS)
     eval_dir = shared / "eval"
     for path in sorted(eval_dir.glob("*.jsonl")) if eval_dir.is_dir() else []:
@@ -90,6 +85,18 @@ def evaluation_markdown(metrics: dict[str, Any], figures: list[str]) -> str:
             f"| {m['topics']['macro_f1']:.3f} | {m['stance']['macro_f1']:.3f} | {m['stance']['accuracy']:.3f} "
             f"| {m['voices']['precision']:.3f} | {m['voices']['recall']:.3f} | {m['voices']['f1']:.3f} |"
         )
+    out += [
+        "",
+        "## The `uncertain` flag",
+        "",
+        "Share of documents whose relevance and stance (when relevant) are right, among those flagged `uncertain` and the rest.",
+        "",
+        "| set | flagged | right when flagged | right when not flagged |",
+        "|---|---|---|---|",
+    ]
+    for name, m in sets.items():
+        u = m["uncertain"]
+        out.append(f"| {name} | {u['flagged']} of {m['documents']} | {u['correct_when_flagged']:.2f} | {u['correct_when_not']:.2f} |")
     out += ["", "## Topics per label (precision / recall / F1, support)", ""]
     out.append("| label | " + " | ".join(sets) + " |")
     out.append("|---|" + "---|" * len(sets))

@@ -6,12 +6,71 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from training.records import LabeledRecord, Problem, Row, read_jsonl, validate_rows
 
 SUFFIXES = (".jsonl", ".csv", ".parquet")
 _LIST_FIELDS = ("topics", "voices")
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """How a user's records map onto the label standard: which fields hold the text and the
+    id, and label renames (`--map-label old=new`) applied to topics, stance and voice
+    stance/role; a rename to "" drops that topic. Records without an id get `source:line`."""
+
+    text_field: str = "text"
+    id_field: str = "id"
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse_labels(cls, pairs: list[str]) -> dict[str, str]:
+        """`["old=new", ...]` as a dict; a ValueError names the pair that has no `=`."""
+        mapping = {}
+        for pair in pairs:
+            old, sep, new = pair.partition("=")
+            if not sep or not old.strip():
+                raise ValueError(f"label mapping {pair!r} is not old=new")
+            mapping[old.strip()] = new.strip()
+        return mapping
+
+    @property
+    def is_identity(self) -> bool:
+        """True when records are used as they are."""
+        return self.text_field == "text" and self.id_field == "id" and not self.labels
+
+    def apply(self, row: object, source: str, line: int) -> object:
+        """The row in the standard's field names and labels (non-dict rows pass through for
+        `check_record` to report)."""
+        if not isinstance(row, dict) or self.is_identity:
+            return row
+        row = dict(row)
+        if self.text_field != "text" and self.text_field in row:
+            row["text"] = row.pop(self.text_field)
+        if self.id_field != "id":
+            row["id"] = row.pop(self.id_field, None)
+        if row.get("id") in (None, ""):
+            row["id"] = f"{Path(source).name}:{line}"
+        elif not isinstance(row["id"], str):
+            row["id"] = str(row["id"])
+        if self.labels:
+            row = self._rename_labels(row)
+        return row
+
+    def _rename_labels(self, row: dict) -> dict:
+        rename = self.labels.get
+        if isinstance(row.get("topics"), list):
+            row["topics"] = [new for new in (rename(t, t) if isinstance(t, str) else t for t in row["topics"]) if new != ""]
+        if isinstance(row.get("stance"), str):
+            row["stance"] = rename(row["stance"], row["stance"])
+        if isinstance(row.get("voices"), list):
+            row["voices"] = [
+                {**v, **{k: rename(v[k], v[k]) for k in ("stance", "role") if isinstance(v.get(k), str)}} if isinstance(v, dict) else v
+                for v in row["voices"]
+            ]
+        return row
 
 
 def source_files(path: Path) -> list[Path]:
@@ -57,21 +116,29 @@ def _dataset_rows(source: str, builder: str, data_file: str | None) -> Iterator[
 
 
 def _decode_list_fields(row: dict) -> dict:
-    """CSV cells hold `topics` and `voices` as JSON text; decode them where they are strings."""
+    """CSV cells hold `topics` and `voices` as JSON text (topics also as `a;b`); decode them where they are strings."""
     row = dict(row)
     for key in _LIST_FIELDS:
-        if isinstance(row.get(key), str):
+        if row.get(key) is None and key in row:  # an empty cell: no topics, no voices
+            row[key] = []
+        elif isinstance(row.get(key), str):
             try:
                 row[key] = json.loads(row[key]) if row[key].strip() else []
             except json.JSONDecodeError:
-                pass  # left as a string: check_record reports the wrong type
+                if key == "topics":  # also "a;b": the spreadsheet habit
+                    row[key] = [t.strip() for t in row[key].split(";") if t.strip()]
+                # voices stay a string: check_record reports the wrong type
     return row
 
 
-def load_labeled(specs: list[str | Path]) -> tuple[list[LabeledRecord], list[Problem]]:
-    """Every valid record of every source, and every problem found on the way."""
+def load_labeled(specs: list[str | Path], mapping: FieldMapping | None = None) -> tuple[list[LabeledRecord], list[Problem]]:
+    """Every valid record of every source (read through `mapping` when given), and every
+    problem found on the way."""
+    mapping = mapping or FieldMapping()
+
     def rows() -> Iterator[Row]:
         for spec in specs:
-            yield from rows_from(spec)
+            for source, line, row in rows_from(spec):
+                yield source, line, mapping.apply(row, source, line)
 
     return validate_rows(rows())

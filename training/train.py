@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from model import __version__
 from model.artifact import save_artifact
 from model.classifier import RegsecClassifier
 from training.records import LabeledRecord, Problem
-from training.sources import load_labeled
+from training.sources import FieldMapping, load_labeled
 from training.split import TEST_PERCENT, split_records
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,7 +32,11 @@ class TrainingDataError(ValueError):
 class TrainConfig:
     """Everything that decides the trained model; stored in the manifest."""
 
-    data: list[str] = field(default_factory=lambda: [str(DEFAULT_DATA)])
+    data: list[str] = field(default_factory=list)  # the user's sources, added to the shipped corpus
+    base: bool = True  # False: train on `data` alone (--no-base)
+    text_field: str = "text"  # field names and label renames of the user's sources
+    id_field: str = "id"
+    label_map: dict[str, str] = field(default_factory=dict)
     seed: int = 0
     C: float = 10.0
     min_df: int = 2
@@ -46,6 +50,38 @@ class TrainConfig:
             raise ValueError(f"on_error must be 'fail' or 'skip', got {self.on_error!r}")
         if not 0 <= self.test_percent < 100:
             raise ValueError(f"test_percent must be in [0, 100), got {self.test_percent}")
+        if not self.base and not self.data:
+            raise ValueError("--no-base needs data: give at least one --data source")
+
+    @property
+    def mapping(self) -> FieldMapping:
+        """How the user's sources are read."""
+        return FieldMapping(self.text_field, self.id_field, dict(self.label_map))
+
+    @classmethod
+    def from_manifest(cls, manifest: dict[str, Any]) -> TrainConfig:
+        """The configuration a model folder was trained with (its params and data sources)."""
+        params = {k: v for k, v in manifest.get("params", {}).items() if k in cls.__dataclass_fields__ and k != "data"}
+        sources = [_resolve(s) for s in manifest.get("data_sources", [])]
+        if "base" not in params:  # models from before --no-base listed the corpus among their sources
+            params["base"] = False
+        return cls(data=sources, **params)
+
+
+@dataclass
+class TrainingData:
+    """The records to train on and how they were gathered: counts for the manifest."""
+
+    records: list[LabeledRecord]
+    problems: list[Problem]
+    base: int = 0  # shipped-corpus records kept
+    user: int = 0  # the user's records kept
+    replaced: int = 0  # corpus records dropped because the user's data holds them (same text or id)
+    duplicates: int = 0  # the user's records dropped as repeats of an earlier one of theirs (same text)
+
+    def counts(self) -> dict[str, int]:
+        """The counts, for the manifest and the CLI."""
+        return {"base": self.base, "user": self.user, "replaced": self.replaced, "duplicates": self.duplicates, "problems": len(self.problems)}
 
 
 def data_hash(records: list[LabeledRecord]) -> str:
@@ -57,14 +93,40 @@ def data_hash(records: list[LabeledRecord]) -> str:
     return digest.hexdigest()
 
 
-def load_training_records(config: TrainConfig) -> tuple[list[LabeledRecord], list[Problem]]:
-    """Valid records of `config.data`; raises TrainingDataError on problems unless skipping."""
-    records, problems = load_labeled(config.data)
+def load_training_records(config: TrainConfig) -> TrainingData:
+    """The user's sources (read through the config's mapping) plus, unless `base` is off, the
+    shipped corpus, with duplicates dropped and counted. Raises TrainingDataError on problems
+    unless `on_error` is skip."""
+    user, problems = load_labeled(config.data, config.mapping) if config.data else ([], [])
     if problems and config.on_error == "fail":
         raise TrainingDataError(f"{len(problems)} problem(s) in the training data (use --on-error skip to train on the rest)", problems)
-    if not records:
+    base = load_labeled([DEFAULT_DATA])[0] if config.base else []
+    data = combine(user, base)
+    data.problems = problems
+    if not data.records:
         raise TrainingDataError("no valid labeled records to train on", problems)
-    return records, problems
+    return data
+
+
+def _text_key(record: LabeledRecord) -> str:
+    return " ".join(record.data["text"].split()).casefold()
+
+
+def combine(user: list[LabeledRecord], base: list[LabeledRecord]) -> TrainingData:
+    """The corpus plus the user's records: a user record with the same text (or id) as a corpus
+    record replaces it (the newer annotation wins); repeats within the user's data are dropped."""
+    kept: list[LabeledRecord] = []
+    texts: set[str] = set()
+    for record in user:
+        key = _text_key(record)
+        if key not in texts:
+            texts.add(key)
+            kept.append(record)
+    ids = {r.data["id"] for r in kept}
+    base_kept = [r for r in base if _text_key(r) not in texts and r.data["id"] not in ids]
+    return TrainingData(
+        base_kept + kept, [], base=len(base_kept), user=len(kept), replaced=len(base) - len(base_kept), duplicates=len(user) - len(kept)
+    )
 
 
 def check_trainable(records: list[LabeledRecord], folds: int) -> None:
@@ -98,9 +160,9 @@ def train(config: TrainConfig, out_dir: Path) -> dict[str, Any]:
     """Train on the training side of the split and write the model folder; returns the manifest."""
     from training.evaluate import evaluate_records  # scoring the held-out side for the manifest
 
-    records, problems = load_training_records(config)
-    train_records, test_records = split_records(records, config.test_percent)
-    digest = data_hash(records)
+    data = load_training_records(config)
+    train_records, test_records = split_records(data.records, config.test_percent)
+    digest = data_hash(data.records)
     version = f"{__version__}+{digest[:8]}"
     clf = fit_classifier(train_records, config, version)
     metrics = evaluate_records(clf, test_records) if test_records else {}
@@ -111,13 +173,57 @@ def train(config: TrainConfig, out_dir: Path) -> dict[str, Any]:
         "labels": _label_set(),
         "data_sha256": digest,
         "data_sources": [_repo_relative(s) for s in config.data],
-        "documents": {"train": len(train_records), "test": len(test_records), "skipped_problems": len(problems)},
+        "documents": {"train": len(train_records), "test": len(test_records), "skipped_problems": len(data.problems), "sources": data.counts()},
         "params": {**config.__dict__, "data": None},
         "topic_thresholds": dict(zip(_label_set()["topics"], clf.topic_thresholds_)),
         "metrics_test_split": metrics,
     }
     manifest["params"].pop("data")
     return save_artifact(clf, out_dir, manifest, model_card(manifest))
+
+
+@dataclass
+class Outcome:
+    """What `train_guarded` did: the new model's manifest, where it is, and why it was kept aside."""
+
+    manifest: dict[str, Any]
+    path: Path
+    replaced_worse: list[str] = field(default_factory=list)  # regressions found (empty: none, or no old model)
+    kept_aside: bool = False  # True: the old model stays at `out`, the new one is at `path`
+
+
+def train_guarded(config: TrainConfig, out_dir: Path, shared: Path = Path("../shared"), allow_worse: bool = False) -> Outcome:
+    """Train; when `out_dir` already holds a model, first compare the new one with it (its
+    held-out split, and shared/eval when present) and replace it only if no headline metric
+    is worse beyond resampling noise, or `allow_worse`. Otherwise the new model is left
+    beside it in `<out_dir>.candidate`: retraining never silently ships a worse model."""
+    import shutil
+
+    from model.artifact import MANIFEST_FILE
+
+    if not (out_dir / MANIFEST_FILE).is_file():
+        return Outcome(train(config, out_dir), out_dir)
+    from training.compare import compare_models, regressions
+
+    candidate = out_dir.with_name(out_dir.name + ".candidate")
+    shutil.rmtree(candidate, ignore_errors=True)
+    manifest = train(config, candidate)
+    sets = {"corpus_test": split_records(load_training_records(replace(config, on_error="skip")).records, config.test_percent)[1]}
+    dev = shared / "eval" / "dev.jsonl"
+    if dev.is_file():
+        sets["shared_eval_dev"] = load_labeled([dev])[0]
+    found = regressions(compare_models(out_dir, candidate, {k: v for k, v in sets.items() if v}, seed=config.seed))
+    if found and not allow_worse:
+        return Outcome(manifest, candidate, found, kept_aside=True)
+    shutil.rmtree(out_dir)
+    candidate.rename(out_dir)
+    return Outcome(manifest, out_dir, found)
+
+
+def _resolve(source: str) -> str:
+    """A data source from a manifest: repo-relative paths are resolved against the repo."""
+    path = REPO / source
+    return str(path) if not Path(source).is_absolute() and path.exists() else source
 
 
 def _repo_relative(source: str) -> str:

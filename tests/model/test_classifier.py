@@ -3,7 +3,9 @@ import math
 
 import pytest
 
+from model.classifier import UNCERTAIN_RELEVANCE_MARGIN, UNCERTAIN_STANCE_SCORE
 from model.labels import STANCES, TOPICS
+from model.prediction import UNCERTAIN, UNFAMILIAR
 
 MISSILE = (
     "North Korea fired an intercontinental ballistic missile into the sea off Japan's west coast on Thursday, "
@@ -39,3 +41,30 @@ def test_same_text_same_prediction_alone_and_in_a_batch(default_model):
     alone = default_model.predict([MISSILE])[0]
     batch = default_model.predict([RECIPE, MISSILE, RECIPE])[1]
     assert alone == batch
+
+
+def test_text_unlike_the_training_data_is_flagged_unfamiliar(default_model):
+    lorem, article = default_model.predict(
+        [
+            "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.",
+            "North Korea fired a ballistic missile into the sea off its east coast on Tuesday, Japan's defense ministry said.",
+        ]
+    )
+    assert UNFAMILIAR in lorem.flags and not lorem.relevant
+    assert UNFAMILIAR not in article.flags and article.relevant
+
+
+def test_uncertain_predictions_are_flagged_and_are_wrong_more_often(default_model, repo):
+    from training.evaluate import flag_check
+    from training.sources import load_labeled
+    from training.split import split_records
+
+    records, _ = load_labeled([repo / "data" / "corpus"])
+    test = split_records(records)[1]
+    predicted = default_model.predict([r.data["text"] for r in test], voices=False)
+    for p in predicted:
+        near = abs(p.relevance - default_model.relevance_threshold) < UNCERTAIN_RELEVANCE_MARGIN
+        unsure_stance = p.relevant and max(p.stance_scores.values()) < UNCERTAIN_STANCE_SCORE
+        assert (UNCERTAIN in p.flags) >= (near or unsure_stance), p.id
+    check = flag_check([r.data for r in test], predicted)
+    assert check["flagged"] > 0 and check["correct_when_flagged"] < check["correct_when_not"]

@@ -41,3 +41,54 @@ def test_csv_output_has_a_row_per_input(repo):
     result = runner.invoke(app, ["predict", str(repo / "seeds"), "--format", "csv"])
     assert result.exit_code == 0
     assert len(result.stdout.strip().splitlines()) == 3
+
+
+def test_parquet_in_parquet_out_and_jsonl_to_a_file(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "text": ["China protested the Japanese drill near the Senkakus.", ""]}), source)
+    result = runner.invoke(app, ["predict", str(source), "-o", str(tmp_path / "out.parquet"), "-q"])
+    assert result.exit_code == EXIT_RECORD_ERRORS
+    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    assert rows[0]["relevant"] and rows[1]["error"] == "b: empty text"
+    result = runner.invoke(app, ["predict", str(source), "-o", str(tmp_path / "out.jsonl"), "-q"])
+    assert [json.loads(line)["id"] for line in (tmp_path / "out.jsonl").read_text().splitlines()] == ["a", "b"]
+
+
+def test_parquet_to_stdout_is_a_usage_error(repo):
+    result = runner.invoke(app, ["predict", str(repo / "seeds"), "--format", "parquet"])
+    assert result.exit_code == 2 and "parquet output needs a file" in result.stderr
+
+
+def test_compare_a_model_with_itself_finds_nothing_worse(tmp_path, repo):
+    from model.artifact import DEFAULT_DIR
+
+    data = tmp_path / "gold.jsonl"
+    data.write_text("".join(line + "\n" for line in (repo / "data" / "corpus" / "ot_01.jsonl").read_text().splitlines()[:20]))
+    result = runner.invoke(app, ["compare", str(DEFAULT_DIR), str(DEFAULT_DIR), "--data", str(data), "--report", str(tmp_path / "c.md")])
+    assert result.exit_code == 0, result.output
+    assert "gold (20 documents): relevance F1" in result.stdout
+    assert "None: no headline metric is worse" in (tmp_path / "c.md").read_text()
+
+
+def test_suggest_writes_label_records_to_correct(tmp_path, repo):
+    rows = [json.loads(line) for line in (repo / "data" / "corpus" / "wa_01.jsonl").read_text().splitlines()[:30]]
+    unlabeled = tmp_path / "unlabeled.jsonl"
+    unlabeled.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in rows) + '{"id": "empty", "text": ""}\n')
+    result = runner.invoke(app, ["suggest", "--data", str(unlabeled), "-n", "5", "-o", str(tmp_path / "next.jsonl")])
+    assert result.exit_code == EXIT_RECORD_ERRORS  # the empty record is reported
+    assert "skipped empty: empty text" in result.stderr and f"suggested 5 of {len(rows)} articles" in result.stderr
+    picked = [json.loads(line) for line in (tmp_path / "next.jsonl").read_text().splitlines()]
+    assert len({r["id"] for r in picked}) == 5 and all({"topics", "stance", "voices", "suggest"} <= set(r) for r in picked)
+
+
+def test_two_jobs_write_what_one_job_writes(tmp_path, repo):
+    rows = [json.loads(line) for line in (repo / "data" / "corpus" / "nk_01.jsonl").read_text().splitlines()[:12]]
+    path = tmp_path / "batch.jsonl"
+    path.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in rows) + "{broken\n")
+    one = runner.invoke(app, ["predict", str(path), "-f", "jsonl", "--batch-size", "5"])
+    two = runner.invoke(app, ["predict", str(path), "-f", "jsonl", "--batch-size", "5", "--jobs", "2"])
+    assert one.exit_code == two.exit_code == EXIT_RECORD_ERRORS
+    assert two.stdout == one.stdout and len(two.stdout.splitlines()) == 13

@@ -48,3 +48,27 @@ def test_stdin_is_one_article_or_jsonl():
     assert [(d.id, d.text) for d in docs] == [("stdin", "One article.")]
     docs = list(read_documents(["-"], input_format="jsonl", stdin=io.StringIO('{"id": "x", "text": "t"}\n')))
     assert [(d.id, d.text) for d in docs] == [("x", "t")]
+
+
+def test_parquet_rows_are_read_with_their_row_numbers(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "articles.parquet"
+    pq.write_table(pa.table({"doc": ["a", None, "c"], "body": ["Seoul protested.", "Tokyo replied.", None]}), path)
+    docs = list(read_documents([str(path)], text_field="body", id_field="doc"))
+    assert [(d.id, d.text) for d in docs[:2]] == [("a", "Seoul protested."), (f"{path}:2", "Tokyo replied.")]
+    assert docs[2].id == "c" and "no 'body' field" in docs[2].error
+
+
+def test_a_parquet_file_without_the_text_column_is_one_clear_error(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "articles.parquet"
+    pq.write_table(pa.table({"id": ["a"], "content": ["x"]}), path)
+    (doc,) = read_documents([str(path)])
+    assert "no 'text' column (columns: id, content; choose one with --text-field)" in doc.error
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
+    (doc,) = read_documents([str(tmp_path / "broken.parquet")])
+    assert doc.error.startswith(f"{tmp_path / 'broken.parquet'}: cannot read")

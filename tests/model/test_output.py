@@ -36,3 +36,32 @@ def test_empty_json_output_is_an_empty_array():
     out = io.StringIO()
     Writer(out, "json").close()
     assert json.loads(out.getvalue()) == []
+
+
+def test_parquet_output_keeps_every_record_and_its_nested_fields(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from model import output
+
+    monkeypatch.setattr(output, "PARQUET_ROWS", 2)  # several row groups
+    writer = output.ParquetWriter(tmp_path / "out.parquet")
+    for record in (RECORD, ERROR, {**RECORD, "id": "c"}):
+        writer.write(record)
+    writer.close()
+    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    assert [r["id"] for r in rows] == ["a", "b", "c"]
+    assert rows[0]["topics"] == ["diplomacy"] and rows[0]["stance_scores"]["neutral"] == 0.7 and rows[0]["error"] is None
+    assert rows[1]["error"] == "b: empty text" and rows[1]["relevant"] is None
+    assert pq.ParquetFile(tmp_path / "out.parquet").num_row_groups == 2
+
+
+def test_the_output_format_follows_the_file_suffix_unless_given():
+    from pathlib import Path
+
+    from model.output import format_for
+
+    assert format_for(None, None) == "table"
+    assert format_for(Path("labels.parquet"), None) == "parquet"
+    assert format_for(Path("labels.out"), "jsonl") == "jsonl"
+    with pytest.raises(ValueError, match="cannot tell the format"):
+        format_for(Path("labels.out"), None)

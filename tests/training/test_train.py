@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -58,7 +59,7 @@ def test_bad_records_stop_training_unless_skipped(tmp_path):
     with pytest.raises(TrainingDataError) as info:
         from training.train import load_training_records
 
-        load_training_records(TrainConfig(data=[str(path)]))
+        load_training_records(TrainConfig(data=[str(path)], base=False))
     assert "unknown topic" in str(info.value.problems[0])
 
 
@@ -74,4 +75,53 @@ def test_an_empty_dataset_fails_with_a_clear_message(tmp_path):
 
     (tmp_path / "empty.jsonl").write_text("")
     with pytest.raises(TrainingDataError, match="no valid labeled records"):
-        load_training_records(TrainConfig(data=[str(tmp_path / "empty.jsonl")]))
+        load_training_records(TrainConfig(data=[str(tmp_path / "empty.jsonl")], base=False))
+
+
+def _write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_user_data_extends_the_corpus_and_replaces_its_copies(tmp_path, corpus):
+    from training.train import load_training_records
+
+    relabeled = {**corpus[0].data, "id": "mine-1"}  # same text as a corpus document, new id
+    new = {"id": "mine-2", "text": "Fresh annotated article text about a drill.", "topics": [], "stance": None, "target": None, "voices": []}
+    again = {**new, "id": "mine-3", "text": "  fresh ANNOTATED article text about a drill. "}  # same text, other spacing and case
+    data = load_training_records(TrainConfig(data=[str(_write_jsonl(tmp_path / "mine.jsonl", [relabeled, new, again]))]))
+    assert (data.base, data.user, data.replaced, data.duplicates) == (len(corpus) - 1, 2, 1, 1)
+    ids = {r.data["id"] for r in data.records}
+    assert {"mine-1", "mine-2"} <= ids and corpus[0].data["id"] not in ids and "mine-3" not in ids
+
+
+def test_no_base_trains_on_the_users_data_alone(tmp_path, corpus):
+    from training.train import load_training_records
+
+    path = _write_jsonl(tmp_path / "mine.jsonl", [r.data for r in corpus[:40]])
+    data = load_training_records(TrainConfig(data=[str(path)], base=False))
+    assert data.counts() == {"base": 0, "user": 40, "replaced": 0, "duplicates": 0, "problems": 0}
+    with pytest.raises(ValueError, match="--no-base needs data"):
+        TrainConfig(base=False)
+
+
+def test_a_manifest_gives_back_its_training_configuration():
+    manifest = {"params": {"seed": 3, "base": True, "label_map": {"a": "b"}}, "data_sources": ["x.jsonl"]}
+    config = TrainConfig.from_manifest(manifest)
+    assert (config.seed, config.base, config.label_map, config.data) == (3, True, {"a": "b"}, ["x.jsonl"])
+    assert TrainConfig.from_manifest({"params": {}, "data_sources": ["data/corpus"]}).base is False  # older manifests
+
+
+def test_retraining_keeps_the_old_model_when_the_new_one_is_worse(tmp_path, corpus):
+    from training.train import train_guarded
+
+    good = _write_jsonl(tmp_path / "good.jsonl", [r.data for r in corpus[::10]])
+    config = TrainConfig(data=[str(good)], base=False, folds=3)
+    first = train_guarded(config, tmp_path / "model", shared=tmp_path)  # nothing to compare with yet
+    assert first.path == tmp_path / "model" and not first.kept_aside
+
+    # The same data with almost no room to fit (C=0.001): a model that is plainly worse.
+    second = train_guarded(replace(config, C=0.001), tmp_path / "model", shared=tmp_path)
+    assert second.kept_aside and second.path == tmp_path / "model.candidate"
+    assert any("topic micro F1" in line for line in second.replaced_worse)
+    assert load_artifact(tmp_path / "model")[1]["version"] == first.manifest["version"]  # the old model stayed
