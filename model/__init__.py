@@ -13,7 +13,7 @@ from model.classifier import RegsecClassifier
 from model.prediction import Prediction, Voice
 
 __version__ = "0.1.0"
-__all__ = ["Prediction", "RegsecClassifier", "Voice", "__version__", "load"]
+__all__ = ["Prediction", "RegsecClassifier", "Voice", "__version__", "info", "load"]
 
 
 def load(path: str | Path | None = None) -> RegsecClassifier:
@@ -22,3 +22,11 @@ def load(path: str | Path | None = None) -> RegsecClassifier:
 
     clf, _ = load_artifact(path)
     return clf
+
+
+def info(path: str | Path | None = None) -> dict:
+    """A model folder's manifest: version, labels, thresholds, metrics, training data hash and
+    artifact sha256 (read without loading the model)."""
+    from model.artifact import DEFAULT_DIR, read_manifest
+
+    return read_manifest(Path(path) if path is not None else DEFAULT_DIR)

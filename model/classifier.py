@@ -157,12 +157,21 @@ class RegsecClassifier:
             stance_scores[:, STANCES.index(label)] = stance_part[:, j]
         return relevance, topic_scores, stance_scores
 
-    def predict(self, texts: Sequence[str], ids: Sequence[str | None] | None = None, *, voices: bool = True) -> list[Prediction]:
+    def predict(
+        self, texts: Sequence[str], ids: Sequence[str | None] | None = None, *, voices: bool = True, batch_size: int | None = None
+    ) -> list[Prediction]:
         """One `Prediction` per text; a text judged not relevant gets no topics, stance or voices.
-        `voices=False` skips who-stands-where, the costliest step, for bulk scoring."""
+        `voices=False` skips who-stands-where, the costliest step, for bulk scoring; `batch_size`
+        bounds how many texts are featurized at once (the results are the same)."""
         with_voices = voices
         _check_documents(texts)
         ids = list(ids) if ids is not None else [None] * len(texts)
+        if batch_size is not None and len(texts) > batch_size > 0:
+            return [
+                p
+                for start in range(0, len(texts), batch_size)
+                for p in self.predict(texts[start : start + batch_size], ids[start : start + batch_size], voices=voices)
+            ]
         cleaned = [clean_text(t[:MAX_CHARS]) for t in texts]
         relevance, topic_scores, stance_scores = self._scores(cleaned)
         thresholds = np.asarray(self.topic_thresholds_)

@@ -68,3 +68,12 @@ def test_uncertain_predictions_are_flagged_and_are_wrong_more_often(default_mode
         assert (UNCERTAIN in p.flags) >= (near or unsure_stance), p.id
     check = flag_check([r.data for r in test], predicted)
     assert check["flagged"] > 0 and check["correct_when_flagged"] < check["correct_when_not"]
+
+
+def test_batches_give_the_same_predictions_and_info_reads_the_manifest(default_model):
+    import model
+
+    texts = [MISSILE, RECIPE, MISSILE + " Seoul said it would respond.", RECIPE.upper(), "Japan protested."]
+    whole = [p.to_dict() for p in default_model.predict(texts)]
+    assert [p.to_dict() for p in default_model.predict(texts, batch_size=2)] == whole
+    assert model.info()["version"] == default_model.version
