@@ -58,7 +58,6 @@ def predict(
     from model.batch import run_batch
     from model.inputs import read_documents
     from model.output import ParquetWriter, Writer, format_for
-    from model.parallel import run_batch_parallel
 
     if scheduler is not None:
         _predict_on_dask(paths, scheduler, output, model, text_field, id_field, voices)
@@ -77,6 +76,8 @@ def predict(
     progress = not quiet and sys.stderr.isatty()
     try:
         if jobs > 1:
+            from model.parallel import run_batch_parallel
+
             counts = run_batch_parallel(model, documents, writer.write, jobs, batch_size=batch_size, voices=voices, progress=progress)
         else:
             counts = run_batch(clf, documents, writer.write, batch_size=batch_size, progress=progress, voices=voices)
