@@ -23,9 +23,11 @@ from model.voices import VoiceExtractor
 
 _THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 MAX_CHARS = 200_000  # about 30,000 words: longer inputs are read up to here and flagged
-# When to flag a prediction (measured on ../shared/eval/dev, see README): relevance within this
-# distance of its threshold, or a top stance score below this, is flagged `uncertain`; fewer
-# known words than this share is flagged `unfamiliar` (the corpus and dev articles all know 0.5+).
+# When to flag a prediction. Set once, as round numbers, after looking at how scores spread on the
+# corpus test split and dev (not searched or tuned); `regsec evaluate` reports whether flagged records
+# are wrong more often. Relevance within this distance of its threshold, or a top stance score below
+# this, is flagged `uncertain`; a known-word share below this is flagged `unfamiliar` (every corpus
+# and dev article is above it).
 UNCERTAIN_RELEVANCE_MARGIN = 0.25
 UNCERTAIN_STANCE_SCORE = 0.5
 UNFAMILIAR_WORD_SHARE = 0.5

@@ -49,7 +49,7 @@ def predict(
     id_field: str = typer.Option("id", help="Field holding the id in .jsonl/.csv/.parquet input."),
     input_format: InputFormat = typer.Option(InputFormat.auto, help="How to read inputs (auto: by file suffix; stdin is text)."),
     batch_size: int = typer.Option(256, min=1, help="Documents predicted together."),
-    voices: bool = typer.Option(True, help="Find who stands where (--no-voices: about four times faster)."),
+    voices: bool = typer.Option(True, help="Find who stands where (--no-voices: about twice as fast)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes on this machine (same output, in order)."),
     scheduler: str | None = typer.Option(None, help="Dask scheduler address: predict JSONL/CSV/Parquet files there into the --output folder."),
@@ -66,12 +66,17 @@ def predict(
         fmt = format_for(output, format.value if format else None)
         if fmt == "parquet" and output is None:
             raise ValueError("parquet output needs a file: add --output FILE.parquet")
+        _refuse_overwriting_an_input(output, paths)
     except ValueError as exc:
         typer.echo(f"regsec: {exc}", err=True)
         raise typer.Exit(2) from None
     clf, _ = load_model_or_exit(model)  # also with --jobs: fail before any output is opened
-    stream = open(output, "w", encoding="utf-8", newline="") if output is not None and fmt != "parquet" else sys.stdout  # noqa: SIM115
-    writer = ParquetWriter(output) if fmt == "parquet" else Writer(stream, fmt)
+    try:
+        stream = open(output, "w", encoding="utf-8", newline="") if output is not None and fmt != "parquet" else sys.stdout  # noqa: SIM115
+        writer = ParquetWriter(output) if fmt == "parquet" else Writer(stream, fmt)
+    except OSError as exc:
+        typer.echo(f"regsec: cannot write {output}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
     documents = read_documents(paths, input_format=input_format.value, text_field=text_field, id_field=id_field)
     progress = not quiet and sys.stderr.isatty()
     try:
@@ -97,17 +102,29 @@ def predict(
         raise typer.Exit(EXIT_RECORD_ERRORS)
 
 
+def _refuse_overwriting_an_input(output: Path | None, paths: list[str]) -> None:
+    """A ValueError when --output names one of the inputs (opening it would erase it)."""
+    if output is None or not output.exists():
+        return
+    for spec in paths:
+        path = Path(spec)
+        inputs = path.rglob("*") if path.is_dir() else [path]
+        if spec != "-" and any(p.exists() and p.samefile(output) for p in inputs):
+            raise ValueError(f"--output {output} is one of the inputs; writing it would erase it: choose another file")
+
+
 def _predict_on_dask(
     paths: list[str], scheduler: str, output: Path | None, model: Path | None, text_field: str, id_field: str, voices: bool
 ) -> None:
     """`regsec predict --scheduler`: the files are read, labeled and written by the cluster's workers."""
     from model.artifact import ArtifactError
-    from model.dask import predict_files_with_dask
 
     if output is None:
         typer.echo("regsec: --scheduler needs --output FOLDER (a new folder the workers write part files into)", err=True)
         raise typer.Exit(2)
     try:
+        from model.dask import predict_files_with_dask
+
         counts = predict_files_with_dask(paths, scheduler, output, text_field, id_field, model, voices)
     except ArtifactError as exc:
         typer.echo(f"regsec: cannot load model: {exc}", err=True)
@@ -185,7 +202,7 @@ def train(
             f"test split: relevance F1 {m['relevance']['f1']:.3f}, topic micro F1 {m['topics']['micro_f1']:.3f}, "
             f"stance macro F1 {m['stance']['macro_f1']:.3f}"
         )
-    for line in outcome.replaced_worse:
+    for line in outcome.regressions:
         typer.echo(f"worse than the model it {'would replace' if outcome.kept_aside else 'replaced'}: {line}", err=True)
     if outcome.kept_aside:
         typer.echo(

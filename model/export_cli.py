@@ -32,7 +32,13 @@ def export(
 
     clf, manifest = load_model_or_exit(model)
     default_name = f"regsec.{format.value}"
-    path = (out / default_name if out.is_dir() else out) if out is not None else Path(default_name)
+    if out is None:
+        path = Path(default_name)
+    elif out.is_dir() or out.suffix.lower() not in (".skops", ".onnx"):  # `--out dist/`: a folder, made if missing
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / default_name
+    else:
+        path = out
     write = export_skops if format is ExportFormat.skops else export_onnx
     try:
         written = write(clf, path, manifest=manifest)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.language import FUNCTION_WORDS
+
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -89,9 +91,10 @@ class TfidfFeatures:
         return SparseRow(unique, values / np.linalg.norm(values))
 
     def known_word_share(self, text: str) -> float:
-        """Share of the text's words (letters only, two or more) that are in the vocabulary:
-        low for text unlike the training data (1.0 for a text with no words)."""
-        words = _WORD.findall(text.lower())
+        """Share of the text's words (letters only, two or more, English function words left out:
+        TF-IDF's max_df drops them from the vocabulary) that are in the vocabulary: low for text
+        unlike the training data (1.0 for a text with no such words)."""
+        words = [w for w in _WORD.findall(text.lower()) if w not in FUNCTION_WORDS]
         return sum(word in self.vocabulary for word in words) / len(words) if words else 1.0
 
     def transform(self, texts: Sequence[str]) -> list[SparseRow]:

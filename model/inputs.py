@@ -8,7 +8,7 @@ import codecs
 import csv
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -66,6 +66,9 @@ def read_documents(
         raise ValueError(f"input format must be one of {', '.join(INPUT_FORMATS)}, got {input_format!r}")
     for spec in paths:
         if spec == "-":
+            if input_format == "parquet":
+                yield Document("stdin", error="stdin: Parquet cannot be read from stdin; give the file's path")
+                continue
             stream = stdin if stdin is not None else sys.stdin
             try:
                 yield from _from_stream(stream, "stdin", "text" if input_format == "auto" else input_format, text_field, id_field)
@@ -89,6 +92,9 @@ def read_documents(
                 yield _from_file(path)
             elif fmt == "parquet":
                 yield from _parquet(path, text_field, id_field)
+            elif fmt == "jsonl":
+                with open(path, "rb") as handle:
+                    yield from jsonl_documents(handle, str(path), text_field, id_field)
             else:
                 with open(path, encoding="utf-8", errors="strict", newline="") as handle:
                     yield from _from_stream(handle, str(path), fmt, text_field, id_field)
@@ -125,12 +131,20 @@ def _record_document(record: object, where: str, text_field: str, id_field: str)
     return text_document(doc_id, text)
 
 
-def jsonl_documents(stream: TextIO, name: str, text_field: str, id_field: str) -> Iterator[Document]:
-    """A Document per non-blank JSONL line, named `name:line`; a bad line becomes an error Document."""
-    for n, line in enumerate(stream, 1):
+def jsonl_documents(lines: Iterable[str | bytes], name: str, text_field: str, id_field: str) -> Iterator[Document]:
+    """A Document per non-blank JSONL line, named `name:line`; a bad line (not UTF-8, not JSON,
+    no text) becomes an error Document and the lines around it are still read. Lines may be
+    bytes (a file read in binary: each line is decoded on its own) or text (stdin)."""
+    for n, line in enumerate(lines, 1):
+        where = f"{name}:{n}"
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield Document(where, error=f"{where}: not UTF-8 text (invalid byte at column {exc.start + 1}); re-encode the file as UTF-8")
+                continue
         if not line.strip():
             continue
-        where = f"{name}:{n}"
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:

@@ -14,7 +14,7 @@ from model.labels import STANCES, TOPICS
 OUTPUT_FORMATS = ("table", "json", "jsonl", "csv", "parquet")
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".txt": "table"}
 PARQUET_ROWS = 1024
-CSV_COLUMNS = ("id", "relevant", "relevance", "topics", "stance", "voices", "model_version", "error")
+CSV_COLUMNS = ("id", "relevant", "relevance", "topics", "stance", "voices", "flags", "model_version", "error")
 
 
 class Writer:
@@ -118,6 +118,7 @@ def _csv_row(record: dict[str, Any]) -> dict[str, Any]:
     row = {key: record.get(key, "") for key in CSV_COLUMNS}
     row["topics"] = ";".join(record.get("topics", []))
     row["voices"] = ";".join(f"{v['actor']}/{v['role']}:{v['stance']}" for v in record.get("voices", []))
+    row["flags"] = ";".join(record.get("flags", []))
     return row
 
 
@@ -126,6 +127,8 @@ def format_table_entry(record: dict[str, Any]) -> str:
     if "error" in record:
         return f"{record['id']}\n  ERROR {record['error']}\n"
     head = f"{record['id']}  relevant={'yes' if record['relevant'] else 'no'} ({record['relevance']:.2f})"
+    if record.get("flags"):
+        head += "  [" + ", ".join(record["flags"]) + "]"
     if not record["relevant"]:
         return head + "\n  not regional-security reporting\n"
     scores = record["topic_scores"]

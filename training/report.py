@@ -96,7 +96,9 @@ def evaluation_markdown(metrics: dict[str, Any], figures: list[str]) -> str:
     ]
     for name, m in sets.items():
         u = m["uncertain"]
-        out.append(f"| {name} | {u['flagged']} of {m['documents']} | {u['correct_when_flagged']:.2f} | {u['correct_when_not']:.2f} |")
+        flagged = f"{u['correct_when_flagged']:.2f}" if u["flagged"] else "–"
+        unflagged = f"{u['correct_when_not']:.2f}" if u["flagged"] < m["documents"] else "–"
+        out.append(f"| {name} | {u['flagged']} of {m['documents']} | {flagged} | {unflagged} |")
     out += ["", "## Topics per label (precision / recall / F1, support)", ""]
     out.append("| label | " + " | ".join(sets) + " |")
     out.append("|---|" + "---|" * len(sets))

@@ -36,15 +36,10 @@ class FieldMapping:
             mapping[old.strip()] = new.strip()
         return mapping
 
-    @property
-    def is_identity(self) -> bool:
-        """True when records are used as they are."""
-        return self.text_field == "text" and self.id_field == "id" and not self.labels
-
     def apply(self, row: object, source: str, line: int) -> object:
         """The row in the standard's field names and labels (non-dict rows pass through for
         `check_record` to report)."""
-        if not isinstance(row, dict) or self.is_identity:
+        if not isinstance(row, dict):
             return row
         row = dict(row)
         if self.text_field != "text" and self.text_field in row:
@@ -132,13 +127,11 @@ def _decode_list_fields(row: dict) -> dict:
 
 
 def load_labeled(specs: list[str | Path], mapping: FieldMapping | None = None) -> tuple[list[LabeledRecord], list[Problem]]:
-    """Every valid record of every source (read through `mapping` when given), and every
-    problem found on the way."""
-    mapping = mapping or FieldMapping()
-
+    """Every valid record of every source, and every problem found on the way. With a `mapping`
+    (user data), records are read through it; without one (the corpus), exactly as written."""
     def rows() -> Iterator[Row]:
         for spec in specs:
             for source, line, row in rows_from(spec):
-                yield source, line, mapping.apply(row, source, line)
+                yield source, line, mapping.apply(row, source, line) if mapping is not None else row
 
     return validate_rows(rows())

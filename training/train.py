@@ -188,7 +188,7 @@ class Outcome:
 
     manifest: dict[str, Any]
     path: Path
-    replaced_worse: list[str] = field(default_factory=list)  # regressions found (empty: none, or no old model)
+    regressions: list[str] = field(default_factory=list)  # what is worse than the old model (empty: nothing, or no old model)
     kept_aside: bool = False  # True: the old model stays at `out`, the new one is at `path`
 
 
@@ -199,7 +199,7 @@ def train_guarded(config: TrainConfig, out_dir: Path, shared: Path = Path("../sh
     beside it in `<out_dir>.candidate`: retraining never silently ships a worse model."""
     import shutil
 
-    from model.artifact import MANIFEST_FILE
+    from model.artifact import MANIFEST_FILE, ArtifactError
 
     if not (out_dir / MANIFEST_FILE).is_file():
         return Outcome(train(config, out_dir), out_dir)
@@ -212,7 +212,10 @@ def train_guarded(config: TrainConfig, out_dir: Path, shared: Path = Path("../sh
     dev = shared / "eval" / "dev.jsonl"
     if dev.is_file():
         sets["shared_eval_dev"] = load_labeled([dev])[0]
-    found = regressions(compare_models(out_dir, candidate, {k: v for k, v in sets.items() if v}, seed=config.seed))
+    try:
+        found = regressions(compare_models(out_dir, candidate, {k: v for k, v in sets.items() if v}, seed=config.seed))
+    except ArtifactError as exc:  # the old model cannot be loaded: nothing to protect, replace it
+        found = [f"the model it replaces could not be loaded ({exc})"]
     if found and not allow_worse:
         return Outcome(manifest, candidate, found, kept_aside=True)
     shutil.rmtree(out_dir)

@@ -92,3 +92,22 @@ def test_two_jobs_write_what_one_job_writes(tmp_path, repo):
     two = runner.invoke(app, ["predict", str(path), "-f", "jsonl", "--batch-size", "5", "--jobs", "2"])
     assert one.exit_code == two.exit_code == EXIT_RECORD_ERRORS
     assert two.stdout == one.stdout and len(two.stdout.splitlines()) == 13
+
+
+def test_an_output_that_is_an_input_or_cannot_be_written_is_a_usage_error(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": "a", "text": "Seoul protested the drill."}\n')
+    same = runner.invoke(app, ["predict", str(path), "-o", str(path)])
+    assert same.exit_code == 2 and "is one of the inputs" in same.stderr
+    assert path.read_text() == '{"id": "a", "text": "Seoul protested the drill."}\n'  # untouched
+    nowhere = runner.invoke(app, ["predict", str(path), "-o", str(tmp_path / "missing" / "out.jsonl")])
+    assert nowhere.exit_code == 2 and "cannot write" in nowhere.stderr
+
+
+def test_export_to_a_folder_that_does_not_exist_yet(tmp_path):
+    import pytest
+
+    pytest.importorskip("onnx")
+    result = runner.invoke(app, ["export", "--format", "onnx", "--out", str(tmp_path / "dist")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == ["regsec.onnx", "regsec.onnx.manifest.json"]

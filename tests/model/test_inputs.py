@@ -72,3 +72,18 @@ def test_a_parquet_file_without_the_text_column_is_one_clear_error(tmp_path):
     (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
     (doc,) = read_documents([str(tmp_path / "broken.parquet")])
     assert doc.error.startswith(f"{tmp_path / 'broken.parquet'}: cannot read")
+
+
+def test_a_line_that_is_not_utf8_is_one_error_and_its_neighbours_are_read(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "Seoul protested."}\n{"id": "b", "text": "bad \xff byte"}\n{"id": "c", "text": "Tokyo replied."}\n')
+    docs = list(read_documents([str(path)]))
+    assert [d.id for d in docs] == ["a", f"{path}:2", "c"]
+    assert docs[1].error.startswith(f"{path}:2: not UTF-8 text") and docs[2].text == "Tokyo replied."
+
+
+def test_parquet_cannot_come_from_stdin():
+    import io
+
+    (doc,) = read_documents(["-"], input_format="parquet", stdin=io.StringIO("PAR1"))
+    assert "Parquet cannot be read from stdin" in doc.error

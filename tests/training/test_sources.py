@@ -52,3 +52,13 @@ def test_label_pairs_parse_and_a_pair_without_equals_is_refused():
     assert FieldMapping.parse_labels(["a=b", " c = "]) == {"a": "b", "c": ""}
     with pytest.raises(ValueError, match="'nope' is not old=new"):
         FieldMapping.parse_labels(["nope"])
+
+
+def test_user_records_without_ids_or_with_numeric_ids_are_named_by_the_default_mapping(tmp_path):
+    path = tmp_path / "mine.jsonl"
+    rows = [{"text": "A recipe for stew.", "topics": [], "voices": []}, {"id": 7, "text": "A recipe for soup.", "topics": [], "voices": []}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    records, problems = load_labeled([path], FieldMapping())
+    assert problems == [] and [r.data["id"] for r in records] == ["mine.jsonl:1", "7"]
+    _, problems = load_labeled([path])  # the corpus is read as written: a missing id is a problem
+    assert "field 'id' must be a str" in problems[0].message

@@ -123,5 +123,5 @@ def test_retraining_keeps_the_old_model_when_the_new_one_is_worse(tmp_path, corp
     # The same data with almost no room to fit (C=0.001): a model that is plainly worse.
     second = train_guarded(replace(config, C=0.001), tmp_path / "model", shared=tmp_path)
     assert second.kept_aside and second.path == tmp_path / "model.candidate"
-    assert any("topic micro F1" in line for line in second.replaced_worse)
-    assert load_artifact(tmp_path / "model")[1]["version"] == first.manifest["version"]  # the old model stayed
+    assert any("topic micro F1" in line for line in second.regressions)
+    assert load_artifact(tmp_path / "model")[1]["artifact_sha256"] == first.manifest["artifact_sha256"]  # the old model stayed
