@@ -33,11 +33,10 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from model.artifact import DEFAULT_DIR, MODEL_FILE, ArtifactError, load_artifact, load_artifact_bytes, read_manifest
 from model.batch import BatchCounts, predict_records
 from model.classifier import RegsecClassifier
-from model.inputs import Document, jsonl_documents, read_documents, text_document
+from model.inputs import SUFFIX_FORMATS, Document, jsonl_documents, read_documents, text_document
 from model.output import Writer, parquet_schema
 from model.prediction import RECORD_KEYS
 
-FILE_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 MAX_BLOCKSIZE = 4 << 20  # JSONL bytes per partition: about 2,500 articles, seconds of work for one core
 MIN_BLOCKSIZE = 16 << 10  # about ten articles
 BLOCKS_PER_WORKER = 4  # small inputs are still split so that every worker gets work
@@ -239,9 +238,9 @@ def _files_format(paths: list[str]) -> tuple[str, list[str]]:
         path = Path(spec)
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such file or folder")
-        fmt = "parquet" if path.is_dir() else FILE_FORMATS.get(path.suffix.lower())
+        fmt = "parquet" if path.is_dir() else SUFFIX_FORMATS.get(path.suffix.lower())
         if fmt is None:
-            raise ValueError(f"{path}: with a Dask scheduler, inputs are {', '.join(FILE_FORMATS)} files or Parquet folders")
+            raise ValueError(f"{path}: with a Dask scheduler, inputs are {', '.join(SUFFIX_FORMATS)} files or Parquet folders")
         formats.add(fmt)
     if len(formats) > 1:
         raise ValueError(f"inputs mix formats ({', '.join(sorted(formats))}); predict one format at a time")

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from model.inputs import SUFFIX_FORMATS
 from training.records import LabeledRecord, Problem, Row, read_jsonl, validate_rows
 
-SUFFIXES = (".jsonl", ".csv", ".parquet")
+SUFFIXES = tuple(SUFFIX_FORMATS)  # the labeled-file kinds are the ones predict reads
 _LIST_FIELDS = ("topics", "voices")
 
 
