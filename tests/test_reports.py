@@ -30,3 +30,17 @@ def test_readme_opens_with_the_two_commands():
     assert "pip install . && regsec predict seeds/" in first_block
     assert 'pip install -e ".[dev]" && ruff check . && pytest' in first_block
     assert 'pip install -e ".[dev]" && ruff check . && pytest' in (REPO / ".ci" / "run").read_text()
+
+
+def test_readme_figures_for_the_uncertain_flag_match_the_metrics():
+    sets = json.loads((REPO / "reports" / "metrics.json").read_text())["sets"]
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    corpus = sets["corpus_test"]["uncertain"]
+    assert (
+        f"{corpus['flagged']} of {sets['corpus_test']['documents']} flagged, "
+        f"{corpus['correct_when_flagged']:.0%} against {corpus['correct_when_not']:.0%}"
+    ) in readme, "README's uncertain-flag figures are stale"
+    if "shared_eval_dev" in sets:
+        dev = sets["shared_eval_dev"]["uncertain"]
+        assert f"{dev['flagged']} are flagged" in readme
+        assert f"right for {dev['correct_when_flagged']:.0%} of those against {dev['correct_when_not']:.0%} of the rest" in readme
