@@ -231,11 +231,14 @@ def _verdict_cell(verdict: str) -> str:
     return f"**{verdict}**" if verdict in (WORSE, BETTER) else verdict
 
 
-def default_eval_sets(shared_dir: Path | str, corpus: Path | str = DEFAULT_DATA, test_percent: int = TEST_PERCENT) -> dict[str, list[LabeledRecord]]:
-    """The corpus's held-out test split (`corpus_test`) and, when present, the shared real-article
-    set `<shared_dir>/eval/dev.jsonl` (`shared_eval_dev`); records that fail the label check are
-    left out (`regsec data check` lists them)."""
-    records, _ = load_labeled([corpus])
+def default_eval_sets(
+    shared_dir: Path | str, records: list[LabeledRecord] | None = None, test_percent: int = TEST_PERCENT
+) -> dict[str, list[LabeledRecord]]:
+    """The held-out test split (`corpus_test`) of `records` (default: the shipped corpus) and, when
+    present, the shared real-article set `<shared_dir>/eval/dev.jsonl` (`shared_eval_dev`); records
+    that fail the label check are left out (`regsec data check` lists them)."""
+    if records is None:
+        records, _ = load_labeled([DEFAULT_DATA])
     sets = {"corpus_test": split_records(records, test_percent)[1]}
     dev = Path(shared_dir) / "eval" / "dev.jsonl"
     if dev.is_file():

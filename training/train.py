@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -156,11 +156,12 @@ def fit_classifier(records: list[LabeledRecord], config: TrainConfig, version: s
     )
 
 
-def train(config: TrainConfig, out_dir: Path) -> dict[str, Any]:
-    """Train on the training side of the split and write the model folder; returns the manifest."""
+def train(config: TrainConfig, out_dir: Path, data: TrainingData | None = None) -> dict[str, Any]:
+    """Train on the training side of the split and write the model folder; returns the manifest.
+    `data`: the records `load_training_records(config)` gives, when the caller already has them."""
     from training.evaluate import evaluate_records  # scoring the held-out side for the manifest
 
-    data = load_training_records(config)
+    data = data or load_training_records(config)
     train_records, test_records = split_records(data.records, config.test_percent)
     digest = data_hash(data.records)
     version = f"{__version__}+{digest[:8]}"
@@ -203,17 +204,15 @@ def train_guarded(config: TrainConfig, out_dir: Path, shared: Path = Path("../sh
 
     if not (out_dir / MANIFEST_FILE).is_file():
         return Outcome(train(config, out_dir), out_dir)
-    from training.compare import compare_models, regressions
+    from training.compare import compare_models, default_eval_sets, regressions
 
     candidate = out_dir.with_name(out_dir.name + ".candidate")
     shutil.rmtree(candidate, ignore_errors=True)
-    manifest = train(config, candidate)
-    sets = {"corpus_test": split_records(load_training_records(replace(config, on_error="skip")).records, config.test_percent)[1]}
-    dev = shared / "eval" / "dev.jsonl"
-    if dev.is_file():
-        sets["shared_eval_dev"] = load_labeled([dev])[0]
+    data = load_training_records(config)
+    manifest = train(config, candidate, data)
+    sets = default_eval_sets(shared, data.records, config.test_percent)
     try:
-        found = regressions(compare_models(out_dir, candidate, {k: v for k, v in sets.items() if v}, seed=config.seed))
+        found = regressions(compare_models(out_dir, candidate, sets, seed=config.seed))
     except ArtifactError as exc:  # the old model cannot be loaded: nothing to protect, replace it
         found = [f"the model it replaces could not be loaded ({exc})"]
     if found and not allow_worse:
