@@ -5,6 +5,7 @@ actor code and a role (`lexicon/roles.tsv` words nearby decide opposition or pub
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,15 +37,37 @@ def _read_tsv(name: str) -> list[list[str]]:
 @lru_cache(maxsize=1)
 def _lexicon() -> tuple[re.Pattern[str], dict[str, tuple[str, str]], list[tuple[str, re.Pattern[str]]]]:
     names = {phrase: (actor, role) for phrase, actor, role in _read_tsv("actors.tsv")}
-    # Longest names first, so "South Korean" wins over "Korea" and "Global Times" over nothing.
-    alternation = "|".join(re.escape(p) for p in sorted(names, key=len, reverse=True))
-    name_pattern = re.compile(rf"(?<![\w.])({alternation})(?:['’]s)?(?![\w])")
+    # The longest name that fits wins ("South Korean" over "South Korea"): see `phrase_alternation`.
+    name_pattern = re.compile(rf"(?<![\w.])({phrase_alternation(names)})(?:['’]s)?(?![\w])")
     words: dict[str, list[str]] = {role: [] for role in ROLE_PRIORITY}
     for phrase, role in _read_tsv("roles.tsv"):
-        words[role].append(re.escape(phrase))
+        words[role].append(phrase.lower())
     # One pattern per role, tried in priority order.
-    roles = [(role, re.compile(rf"\b(?:{'|'.join(words[role])})\b", re.IGNORECASE)) for role in ROLE_PRIORITY]
+    roles = [(role, re.compile(rf"\b(?:{phrase_alternation(words[role])})\b", re.IGNORECASE)) for role in ROLE_PRIORITY]
     return name_pattern, names, roles
+
+
+def phrase_alternation(phrases: Iterable[str]) -> str:
+    """A regular expression matching any of `phrases`, written as a prefix tree ("South
+    Korea(?:n)?") so that matching does not try hundreds of alternatives one by one. Longer
+    continuations are tried first: it prefers the longest phrase, as a longest-first list would."""
+    tree: dict = {}
+    for phrase in phrases:
+        node = tree
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a phrase ends here
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" not in node:
+            return body
+        return body + "?" if len(branches) == 1 and len(branches[0]) == 1 else "(?:" + "|".join(branches) + ")?"
+
+    return pattern(tree)
 
 
 def find_mentions(sentence: str) -> list[Mention]:

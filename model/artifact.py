@@ -21,7 +21,7 @@ from model.classifier import RegsecClassifier
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
 CARD_FILE = "MODEL_CARD.md"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: LinearHeads weights stored (heads, features)
 DEFAULT_DIR = Path(__file__).parent / "default"
 
 

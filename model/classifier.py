@@ -8,15 +8,17 @@ model.linear), so prediction never imports scikit-learn."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
 
-from model.features import TfidfFeatures, make_vectorizer
+from model.features import TfidfFeatures, make_vectorizer, tokenize
 from model.labels import STANCES, TOPICS
 from model.language import looks_english
 from model.linear import heads_from_sklearn, normalize_rows
 from model.prediction import NOT_ENGLISH, TRUNCATED, UNCERTAIN, UNFAMILIAR, Prediction
+from model.sentences import sentence_tokens, split_sentences
 from model.stance_profile import StanceProfile, out_of_fold_profiles
 from model.text_cleaning import clean_text
 from model.voices import VoiceExtractor
@@ -142,11 +144,14 @@ class RegsecClassifier:
     def predict_scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Relevance (n,), topic (n, len(TOPICS)) and stance (n, len(STANCES)) probabilities."""
         _check_documents(texts)
-        return self._scores([clean_text(t[:MAX_CHARS]) for t in texts])
+        articles = [sentence_tokens(clean_text(t[:MAX_CHARS])) for t in texts]
+        return self._scores(articles, [list(chain.from_iterable(sentences)) for sentences in articles])
 
-    def _scores(self, cleaned: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        decisions = self.heads_.decisions(self.features_.transform(cleaned))
-        decisions[:, 1 + len(TOPICS) :] += self.profile_.transform(cleaned) @ self.profile_weights_
+    def _scores(self, articles: list[list[list[str]]], words: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Scores of articles given as their sentences' tokens (`model.sentences.sentence_tokens`)
+        and all their tokens in one list."""
+        decisions = self.heads_.decisions(self.features_.transform_tokens(words))
+        decisions[:, 1 + len(TOPICS) :] += self.profile_.transform_sentences(articles) @ self.profile_weights_
         proba = self.heads_.calibrate(decisions)
         relevance, topic_scores = proba[:, 0], proba[:, 1 : 1 + len(TOPICS)]
         stance_part = proba[:, 1 + len(TOPICS) :]
@@ -154,7 +159,7 @@ class RegsecClassifier:
             stance_part = np.column_stack([1.0 - stance_part[:, 0], stance_part[:, 0]])
         else:
             stance_part = normalize_rows(stance_part)
-        stance_scores = np.zeros((len(cleaned), len(STANCES)))
+        stance_scores = np.zeros((len(articles), len(STANCES)))
         for j, label in enumerate(self.stance_classes_):
             stance_scores[:, STANCES.index(label)] = stance_part[:, j]
         return relevance, topic_scores, stance_scores
@@ -175,48 +180,53 @@ class RegsecClassifier:
                 for p in self.predict(texts[start : start + batch_size], ids[start : start + batch_size], voices=voices)
             ]
         cleaned = [clean_text(t[:MAX_CHARS]) for t in texts]
-        relevance, topic_scores, stance_scores = self._scores(cleaned)
-        thresholds = np.asarray(self.topic_thresholds_)
+        split = [split_sentences(text) for text in cleaned]
+        articles = [[tokenize(sentence) for sentence in sentences] for sentences in split]
+        words = [list(chain.from_iterable(sentences)) for sentences in articles]
+        english = [looks_english(w) for w in words]
+        relevance, topic_scores, stance_scores = self._scores(articles, words)
+        # Decisions for the whole batch in numpy; the loop below only assembles records.
+        above = (topic_scores >= np.asarray(self.topic_thresholds_)).tolist()
+        order = np.argsort(-topic_scores, axis=1, kind="stable").tolist()
+        likeliest_stance = np.argmax(stance_scores, axis=1).tolist()
+        sure_stance = (stance_scores.max(axis=1) >= UNCERTAIN_STANCE_SCORE).tolist()
+        near_threshold = (np.abs(relevance - self.relevance_threshold) < UNCERTAIN_RELEVANCE_MARGIN).tolist()
+        relevant = [bool(r) and e for r, e in zip((relevance >= self.relevance_threshold).tolist(), english)]
+        voiced = [i for i in range(len(texts)) if relevant[i]] if with_voices else []
+        found = dict(zip(voiced, self.voices_.extract_many([split[i] for i in voiced], [articles[i] for i in voiced])))
+        relevance, topic_scores, stance_scores = relevance.tolist(), topic_scores.tolist(), stance_scores.tolist()
         out = []
         for i, doc_id in enumerate(ids):
             flags = [TRUNCATED] if len(texts[i]) > MAX_CHARS else []
-            if not looks_english(cleaned[i]):
+            if not english[i]:
                 flags.append(NOT_ENGLISH)
-            elif self.features_.known_word_share(cleaned[i]) < UNFAMILIAR_WORD_SHARE:
+            elif self.features_.known_word_share(words[i]) < UNFAMILIAR_WORD_SHARE:
                 flags.append(UNFAMILIAR)
-            relevant = bool(relevance[i] >= self.relevance_threshold) and NOT_ENGLISH not in flags
-            uncertain = abs(relevance[i] - self.relevance_threshold) < UNCERTAIN_RELEVANCE_MARGIN
+            uncertain = near_threshold[i]
             topics: list[str] = []
             stance = None
-            found = []
-            if relevant:
-                order = np.argsort(-topic_scores[i], kind="stable")
-                topics = [TOPICS[k] for k in order if topic_scores[i, k] >= thresholds[k]]
-                uncertain = uncertain or not topics or stance_scores[i].max() < UNCERTAIN_STANCE_SCORE
-                topics = topics or [TOPICS[order[0]]]  # relevant means at least one topic: the likeliest, flagged
-                stance = STANCES[int(np.argmax(stance_scores[i]))]
-                found = self.voices_.extract(cleaned[i]) if with_voices else []
-            if uncertain and NOT_ENGLISH not in flags:
+            if relevant[i]:
+                topics = [TOPICS[k] for k in order[i] if above[i][k]]
+                uncertain = uncertain or not topics or not sure_stance[i]
+                topics = topics or [TOPICS[order[i][0]]]  # relevant means at least one topic: the likeliest, flagged
+                stance = STANCES[likeliest_stance[i]]
+            if uncertain and english[i]:
                 flags.append(UNCERTAIN)
             out.append(
                 Prediction(
                     id=doc_id,
-                    relevant=relevant,
-                    relevance=_round(relevance[i]),
+                    relevant=relevant[i],
+                    relevance=round(relevance[i], 4),
                     topics=topics,
-                    topic_scores={label: _round(s) for label, s in zip(TOPICS, topic_scores[i])},
+                    topic_scores={label: round(score, 4) for label, score in zip(TOPICS, topic_scores[i])},
                     stance=stance,
-                    stance_scores={label: _round(s) for label, s in zip(STANCES, stance_scores[i])},
+                    stance_scores={label: round(score, 4) for label, score in zip(STANCES, stance_scores[i])},
                     model_version=self.version,
-                    voices=found,
+                    voices=found.get(i, []),
                     flags=flags,
                 )
             )
         return out
-
-
-def _round(x: float) -> float:
-    return round(float(x), 4)
 
 
 def _check_documents(texts: object) -> None:

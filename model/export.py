@@ -182,7 +182,7 @@ def build_onnx(clf: RegsecClassifier, *, locale: str = ONNX_LOCALE, double: bool
 
     initializers = [
         const("idf", features.idf),
-        const("weights_f32", heads.weights[:, :n_heads], np.float32),  # stored as trained; widened when run
+        const("weights_f32", heads.weights[:n_heads].T, np.float32),  # stored as trained; widened when run
         const("bias", heads.bias[:n_heads]),
         const("calib_a", heads.calib_a[:n_heads]),
         const("calib_b", heads.calib_b[:n_heads]),
@@ -355,6 +355,7 @@ class OnnxScorer:
         """Per text: relevant, relevance, topics and topic_scores as regsec's records give them,
         cleaned and English-checked with regsec's Python code; flags only `truncated` and
         `not_english` (no stance, no voices, so nothing that reads them)."""
+        from model.features import tokenize
         from model.language import looks_english
         from model.prediction import NOT_ENGLISH, TRUNCATED
 
@@ -366,7 +367,7 @@ class OnnxScorer:
         out = []
         for text, cleaned, rel, scores, (relevant, topics) in zip(texts, prepared, relevance, topic_scores, decisions):
             flags = [TRUNCATED] if len(text) > MAX_CHARS else []
-            if not looks_english(cleaned):
+            if not looks_english(tokenize(cleaned)):
                 flags.append(NOT_ENGLISH)
             keep = NOT_ENGLISH not in flags
             out.append(

@@ -3,27 +3,22 @@ get no labels rather than confident English ones."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 
-_WORD = re.compile(r"[^\W\d_]+")
-_NOT_LETTER = re.compile(r"[\W\d_]+")
-_NOT_LATIN_LETTER = re.compile(r"[^A-Za-z]+")
 # English's commonest words: their share tells English text apart (looks_english); they say
 # nothing about a topic, so the vocabulary check (features.known_word_share) skips them.
-FUNCTION_WORDS = frozenset("the of and to in a is that for on with as by was said it at from has have be are its his".split())
-_FUNCTION_WORDS = re.compile(r"\b(?:" + "|".join(sorted(FUNCTION_WORDS)) + r")\b")
+FUNCTION_WORDS = frozenset("the of and to in is that for on with as by was said it at from has have be are its his".split())
 MIN_LETTERS = 40  # shorter texts are too short to judge: treated as English
+HEAD_TOKENS = 4000  # a long text is judged by its first words
 
 
-def looks_english(text: str) -> bool:
-    """True unless the letters are mostly non-Latin, or a long Latin-script text has almost
-    none of English's commonest words."""
-    head = text[:20000]
-    letters = len(_NOT_LETTER.sub("", head))
-    if letters < MIN_LETTERS:
+def looks_english(tokens: Sequence[str]) -> bool:
+    """True unless a text's tokens (`model.features.tokenize`) are mostly non-Latin script, or
+    a long Latin-script text has almost none of English's commonest words."""
+    head = tokens[:HEAD_TOKENS]
+    characters = "".join(head)
+    if len(characters) < MIN_LETTERS:
         return True
-    if len(_NOT_LATIN_LETTER.sub("", head)) / letters < 0.6:
+    if len(characters.encode("ascii", "ignore")) / len(characters) < 0.6:
         return False
-    lowered = head.lower()
-    words = len(_WORD.findall(lowered))
-    return words < 30 or len(_FUNCTION_WORDS.findall(lowered)) / words >= 0.08
+    return len(head) < 30 or sum(map(FUNCTION_WORDS.__contains__, head)) / len(head) >= 0.08

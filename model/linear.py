@@ -1,5 +1,5 @@
 """Linear scoring heads in plain numpy: weights learned by scikit-learn's (calibrated)
-logistic regression, applied to `SparseRow` features without importing scikit-learn."""
+logistic regression, applied to `SparseRows` features without importing scikit-learn."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from model.features import SparseRow
+from model.features import SparseRows
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -23,23 +23,20 @@ class LinearHeads:
     `calibration` (a, b) per row turns a decision into a probability as Platt scaling does,
     p = sigmoid(-(a * decision + b)); rows without calibration use the plain logistic."""
 
-    weights: np.ndarray  # (features, heads), float32: a document's rows are gathered at once
+    weights: np.ndarray  # (heads, features), float32: one head's weights are small enough to gather from cache
     bias: np.ndarray  # (heads,)
     calib_a: np.ndarray  # (heads,)
     calib_b: np.ndarray  # (heads,)
 
-    def decisions(self, rows: list[SparseRow]) -> np.ndarray:
-        """(documents, heads) decision values."""
-        out = np.empty((len(rows), len(self.bias)))
-        for i, row in enumerate(rows):
-            out[i] = row.values @ self.weights[row.indices] if len(row.indices) else 0.0
-        return out + self.bias
+    def decisions(self, rows: SparseRows) -> np.ndarray:
+        """(documents, heads) decision values, a head at a time over every stored feature of the batch."""
+        return np.column_stack([rows.row_sums(head[rows.indices] * rows.values) for head in self.weights]) + self.bias
 
     def decisions_dense(self, X: np.ndarray) -> np.ndarray:
         """(documents, heads) decision values for a dense feature matrix."""
-        return X @ self.weights + self.bias
+        return X @ self.weights.T + self.bias
 
-    def probabilities(self, rows: list[SparseRow]) -> np.ndarray:
+    def probabilities(self, rows: SparseRows) -> np.ndarray:
         """(documents, heads) calibrated probabilities, one independent probability per head."""
         return self.calibrate(self.decisions(rows))
 
@@ -62,7 +59,7 @@ def heads_from_sklearn(calibrated: list[Any], n_features: int | None = None) -> 
         a += [c.a_ for c in fitted.calibrators]
         b += [c.b_ for c in fitted.calibrators]
     return LinearHeads(
-        np.ascontiguousarray(np.vstack(weights).T, dtype=np.float32),
+        np.ascontiguousarray(np.vstack(weights), dtype=np.float32),
         np.concatenate(bias).astype(np.float64),
         np.asarray(a, dtype=np.float64),
         np.asarray(b, dtype=np.float64),
@@ -74,7 +71,7 @@ def heads_from_logistic(model: Any) -> LinearHeads:
     decisions for a multi-class model)."""
     rows = len(model.intercept_)
     return LinearHeads(
-        np.ascontiguousarray(model.coef_.T, dtype=np.float32),
+        np.ascontiguousarray(model.coef_, dtype=np.float32),
         model.intercept_.astype(np.float64),
         np.full(rows, -1.0),
         np.zeros(rows),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from model.features import tokenize
+
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "cmdr", "adm", "sgt", "rep", "sen", "gov",
     "pres", "st", "jr", "sr", "no", "vs", "etc", "inc", "ltd", "co", "corp", "dept", "est", "approx", "fig",
@@ -39,3 +41,9 @@ def _is_abbreviation(chunk: str) -> bool:
     last = chunk.rstrip(".").split()[-1] if chunk.rstrip(".").split() else ""
     word = last.strip("\"“‘(").lower()
     return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def sentence_tokens(text: str) -> list[list[str]]:
+    """The tokens (`model.features.tokenize`) of each sentence. Sentences end only at
+    whitespace, so joined they are the tokens of the whole text."""
+    return [tokenize(sentence) for sentence in split_sentences(text)]

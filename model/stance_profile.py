@@ -10,7 +10,7 @@ import numpy as np
 
 from model.features import TfidfFeatures, make_vectorizer
 from model.linear import LinearHeads, heads_from_logistic, sigmoid
-from model.sentences import split_sentences
+from model.sentences import sentence_tokens
 
 PROFILE_SIZE = 8
 
@@ -41,27 +41,41 @@ class StanceProfile:
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """Per article: support and oppose mass (weighted by confidence), shares and counts
         of confident sentences, and the strongest sentence on each side."""
-        out = np.zeros((len(texts), PROFILE_SIZE))
+        return self.transform_sentences([sentence_tokens(t) for t in texts])
+
+    def transform_sentences(self, articles: Sequence[list[list[str]]]) -> np.ndarray:
+        """`transform` for articles given as their sentences' tokens (`sentence_tokens`); all
+        sentences of the batch are scored at once and summarized per article."""
+        out = np.zeros((len(articles), PROFILE_SIZE))
         if self.heads_ is None:
             return out
-        for i, text in enumerate(texts):
-            sentences = split_sentences(text)
-            if not sentences:
-                continue
-            support = sigmoid(self.heads_.decisions(self.features_.transform(sentences))[:, 0])
-            oppose = 1.0 - support
-            weight = np.abs(support - oppose)
-            total = weight.sum() + 1e-6
-            out[i] = (
-                (support * weight).sum() / total,
-                (oppose * weight).sum() / total,
-                (support > 0.5).mean(),
-                (oppose > 0.5).mean(),
-                support.max(),
-                oppose.max(),
-                np.log1p((support > 0.5).sum()),
-                np.log1p((oppose > 0.5).sum()),
-            )
+        per_article = np.array([len(sentences) for sentences in articles], dtype=np.int64)
+        filled = per_article > 0
+        if not filled.any():
+            return out
+        rows = self.features_.transform_tokens([tokens for sentences in articles for tokens in sentences])
+        support = sigmoid(self.heads_.decisions(rows)[:, 0])
+        oppose = 1.0 - support
+        weight = np.abs(support - oppose)
+        starts = (np.cumsum(per_article) - per_article)[filled]  # each article's first sentence
+
+        def total(values: np.ndarray) -> np.ndarray:
+            return np.add.reduceat(values, starts)
+
+        mass = total(weight) + 1e-6
+        confident_support, confident_oppose = total((support > 0.5).astype(float)), total((oppose > 0.5).astype(float))
+        out[filled] = np.column_stack(
+            [
+                total(support * weight) / mass,
+                total(oppose * weight) / mass,
+                confident_support / per_article[filled],
+                confident_oppose / per_article[filled],
+                np.maximum.reduceat(support, starts),
+                np.maximum.reduceat(oppose, starts),
+                np.log1p(confident_support),
+                np.log1p(confident_oppose),
+            ]
+        )
         return out
 
 

@@ -11,12 +11,12 @@ One voice per actor and role, with the sentence that shows its stance best."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.actors import Mention, find_mentions
+from model.actors import Mention, find_mentions, phrase_alternation
 from model.features import TfidfFeatures, make_vectorizer
 from model.linear import LinearHeads, heads_from_logistic, softmax
 from model.prediction import Voice
@@ -28,18 +28,20 @@ FRAME_ACTORS = ("KOR", "PRK", "JPN", "CHN", "TWN", "USA", "RUS", "UN")
 ROLES = ("government", "opposition", "public")
 MIN_WORDS = 5  # shorter "sentences" are datelines, bylines and headings
 
-_SPEECH = (
+_SPEECH_VERBS = (
     r"said|says|say|told|tells|warned|warns|criticized|criticised|criticizes|criticises|condemned|condemns|denounced|denounces"
     r"|protested|protests|urged|urges|called|calls|welcomed|welcomes|praised|praises|accused|accuses|slammed|slams|rejected"
     r"|rejects|opposed|opposes|supported|supports|backed|backs|argued|argues|insisted|insists|stressed|stresses|vowed|vows"
     r"|claimed|claims|described|describes|termed|blasted|lambasted|hailed|hails|endorsed|endorses|applauded|expressed|voiced"
     r"|noted|added|stated|declared|announced|defended|defends|demanded|demands|decried|branded|dismissed|questioned|doubted"
     r"|fears|feared|believes|believed"
-)
+).split("|")
+_SPEECH = phrase_alternation(_SPEECH_VERBS)  # a prefix tree: each position tries a few letters, not 90 words
 _ADVERBS = r"(?:has\s+|have\s+|had\s+|also\s+|strongly\s+|sharply\s+|repeatedly\s+|again\s+)*"
 _SPEAKER_AFTER = re.compile(rf"^(?:['’]s)?\W*(?:\S+\s+){{0,7}}?{_ADVERBS}(?:{_SPEECH})\b", re.I)
 # Inverted attribution: "..., said foreign ministry spokesman Geng Shuang".
-_SPEAKER_BEFORE = re.compile(r"\b(?:said|says|added|noted|stated|wrote|according to|quoted|quoting|citing)\s+(?:\S+\s+){0,6}$", re.I)
+_ATTRIBUTIONS = ("said", "says", "added", "noted", "stated", "wrote", "according to", "quoted", "quoting", "citing")
+_SPEAKER_BEFORE = re.compile(rf"\b(?:{phrase_alternation(_ATTRIBUTIONS)})\s+(?:\S+\s+){{0,6}}$", re.I)
 _SOURCE_NOUN = re.compile(
     r"\b(?:criticism|protests?|opposition|objections?|condemnation|support|backing|praise|warnings?|anger|outrage|welcome)\s+"
     r"(?:\w+\s+){0,2}?(?:from|by)\s+(?:\S+\s+){0,8}$",
@@ -166,9 +168,9 @@ class VoiceExtractor:
         rows, labels = [], []
         for train_idx, held_idx in GroupKFold(n_splits=self.folds).split(texts, groups=groups):
             features, heads = self._fit_sentences([split[i] for i in train_idx], [voices[i] for i in train_idx])
-            for i in held_idx:
+            for i, scored in zip(held_idx, _score_articles([split[i] for i in held_idx], features, heads)):
                 gold = {(v["actor"], v["role"]): v["stance"] for v in voices[i]}
-                for key, vector in self._candidate_rows(split[i], features, heads).rows:
+                for key, vector in scored.rows:
                     rows.append(vector)
                     labels.append(CANDIDATE_LABELS.index(gold.get(key, "none")))
         model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000, random_state=self.seed)
@@ -198,36 +200,60 @@ class VoiceExtractor:
         model.fit(X, [SENTENCE_LABELS.index(label) for label in labels])
         return TfidfFeatures.from_vectorizer(vectorizer), heads_from_logistic(model)
 
-    @staticmethod
-    def _candidate_rows(sentences: list[str], features: TfidfFeatures, heads: LinearHeads) -> _Scored:
-        """Candidates of an article with their feature vectors, and the sentences' stance scores."""
-        cands, usable = _candidates(sentences)
-        proba = np.zeros((len(sentences), 3))
-        if not cands:
-            return _Scored(cands, [], proba)
-        proba[usable] = softmax(heads.decisions(features.transform([sentences[i] for i in usable])))
-        proba[[i for i in usable if takes_no_position(sentences[i])]] = (0.0, 0.0, 1.0)
-        doc_lean = float((proba[usable, 0] - proba[usable, 1]).mean())
-        rows = [(key, _features(key, cand, proba, len(sentences), doc_lean)) for key, cand in cands.items()]
-        return _Scored(cands, rows, proba)
-
     # --------------------------------------------------------------- prediction
     def extract(self, text: str) -> list[Voice]:
         """Voices in a cleaned article text, strongest first."""
+        return self.extract_many([split_sentences(text)])[0]
+
+    def extract_many(self, articles: Sequence[list[str]], tokens: Sequence[list[list[str]]] | None = None) -> list[list[Voice]]:
+        """Voices of several articles given as their sentences (`split_sentences`), and, when
+        known, the sentences' tokens; their sentences are scored together."""
         if self.sentence_heads_ is None:
-            return []
-        sentences = split_sentences(text)
-        scored = self._candidate_rows(sentences, self.sentence_features_, self.sentence_heads_)
-        if not scored.rows:
-            return []
-        decided = softmax(self.candidate_heads_.decisions_dense(np.array([vector for _, vector in scored.rows])))
-        voices = []
-        for (key, _), p in zip(scored.rows, decided):
-            label = int(np.argmax(p))
-            if CANDIDATE_LABELS[label] == "none":
-                continue
-            stance = CANDIDATE_LABELS[label]
-            column = SENTENCE_LABELS.index(stance)
-            best = max(scored.candidates[key].sentences, key=lambda i: scored.sentence_proba[i, column])
-            voices.append(Voice(key[0], key[1], stance, sentences[best], round(float(p[label]), 4)))
-        return sorted(voices, key=lambda v: -v.score)
+            return [[] for _ in articles]
+        all_scored = _score_articles(articles, self.sentence_features_, self.sentence_heads_, tokens)
+        rows = [vector for scored in all_scored for _, vector in scored.rows]
+        decided = iter(softmax(self.candidate_heads_.decisions_dense(np.array(rows))) if rows else [])
+        return [_voices(sentences, scored, decided) for sentences, scored in zip(articles, all_scored)]
+
+
+def _score_articles(
+    articles: Sequence[list[str]], features: TfidfFeatures, heads: LinearHeads, tokens: Sequence[list[list[str]]] | None = None
+) -> list[_Scored]:
+    """Each article's candidates with their feature vectors and its sentences' stance scores;
+    the usable sentences of all articles go through the sentence classifier at once."""
+    found = [_candidates(sentences) for sentences in articles]
+    wanted = [(a, i) for a, (cands, usable) in enumerate(found) if cands for i in usable]
+    if tokens is None:
+        sentence_rows = features.transform([articles[a][i] for a, i in wanted])
+    else:
+        sentence_rows = features.transform_tokens([tokens[a][i] for a, i in wanted])
+    all_proba = softmax(heads.decisions(sentence_rows)) if wanted else np.zeros((0, 3))
+    out, taken = [], 0
+    for sentences, (cands, usable) in zip(articles, found):
+        proba = np.zeros((len(sentences), 3))
+        if not cands:
+            out.append(_Scored(cands, [], proba))
+            continue
+        proba[usable] = all_proba[taken : taken + len(usable)]
+        taken += len(usable)
+        proba[[i for i in usable if takes_no_position(sentences[i])]] = (0.0, 0.0, 1.0)
+        doc_lean = float((proba[usable, 0] - proba[usable, 1]).mean())
+        rows = [(key, _features(key, cand, proba, len(sentences), doc_lean)) for key, cand in cands.items()]
+        out.append(_Scored(cands, rows, proba))
+    return out
+
+
+def _voices(sentences: list[str], scored: _Scored, decided: Iterator[np.ndarray]) -> list[Voice]:
+    """An article's voices from its candidates' decided probabilities (taken from `decided`
+    in candidate order), strongest first."""
+    voices = []
+    for key, _ in scored.rows:
+        p = next(decided)
+        label = int(np.argmax(p))
+        if CANDIDATE_LABELS[label] == "none":
+            continue
+        stance = CANDIDATE_LABELS[label]
+        column = SENTENCE_LABELS.index(stance)
+        best = max(scored.candidates[key].sentences, key=lambda i: scored.sentence_proba[i, column])
+        voices.append(Voice(key[0], key[1], stance, sentences[best], round(float(p[label]), 4)))
+    return sorted(voices, key=lambda v: -v.score)

@@ -53,6 +53,30 @@ print(json.dumps({{"docs": len(texts), "seconds": elapsed, "words": sum(len(t.sp
     return result
 
 
+def tfidf_baseline(n: int = BATCH_DOCS) -> dict[str, float]:
+    """Articles per second for scikit-learn's TfidfVectorizer.transform alone (fitted on the same
+    articles, regsec's settings) on the same n articles in a child pinned to one core: the cost of
+    featurizing text in Python, to read regsec's figures against on the same machine."""
+    code = f"""
+import os, json, time
+os.sched_setaffinity(0, {{0}})
+from model.features import make_vectorizer
+from training.benchmark import _corpus_texts
+texts = _corpus_texts({n})
+vectorizer = make_vectorizer().fit(texts)
+start = time.perf_counter()
+for i in range(0, len(texts), 256):
+    vectorizer.transform(texts[i:i + 256])
+elapsed = time.perf_counter() - start
+print(json.dumps({{"docs": len(texts), "seconds": elapsed}}))
+"""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO, env=env)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["docs_per_second"] = result["docs"] / result["seconds"]
+    return result
+
+
 def _median_wall(cmd: list[str], runs: int = RUNS) -> float:
     times = []
     for _ in range(runs):
@@ -83,6 +107,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     batch = batch_throughput()
     bulk = batch_throughput(voices=False)
+    baseline = tfidf_baseline()
     latency = cli_latency()
     size = artifact_size_mb()
     lines = [
@@ -97,6 +122,9 @@ def main() -> None:
         f"| batch prediction with voices, one core | {batch['docs_per_second']:.0f} articles/s ({batch['docs']} corpus articles,"
         f" {batch['words'] / batch['docs']:.0f} words each on average) | 2,000 articles/s |",
         f"| batch prediction without voices (`--no-voices`), one core | {bulk['docs_per_second']:.0f} articles/s | 2,000 articles/s |",
+        f"| baseline: scikit-learn `TfidfVectorizer.transform` alone, same articles, one core | {baseline['docs_per_second']:.0f} articles/s"
+        f" (regsec without voices takes {baseline['docs_per_second'] / bulk['docs_per_second']:.1f}x its time, with voices"
+        f" {baseline['docs_per_second'] / batch['docs_per_second']:.1f}x) | |",
         f"| peak memory of the batch process | {batch['peak_rss_mb']:.0f} MB | |",
         f"| CLI, one article, start-up included (median of {RUNS}) | {latency['cli_seconds']:.2f} s"
         f" ({latency['cli_seconds'] / latency['python_baseline_seconds']:.0f}x a bare `python -c pass`,"

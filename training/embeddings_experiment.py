@@ -23,10 +23,10 @@ import copy
 import logging
 import os
 import platform
-import re
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from model.classifier import MAX_CHARS, RegsecClassifier, _best_f1_threshold
-from model.features import TOKEN_PATTERN, SparseRow, TfidfFeatures, make_vectorizer
+from model.features import SparseRows, TfidfFeatures, make_vectorizer, tokenize
 from model.labels import TOPICS
 from model.linear import LinearHeads, heads_from_sklearn
 from model.prediction import Prediction
@@ -49,7 +49,6 @@ from training.train import REPO, TrainConfig, fit_classifier, load_training_reco
 DEV = REPO.parent / "shared" / "eval" / "dev.jsonl"
 SIF_COEFFICIENT = 1e-4
 HEADLINE = (("relevance", "f1"), ("topics", "micro_f1"), ("topics", "macro_f1"), ("stance", "macro_f1"))
-_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 class WordVectors:
@@ -61,7 +60,11 @@ class WordVectors:
 
     def embed_one(self, text: str) -> np.ndarray:
         """(dims,) float32; zeros when no word of `text` is in the table."""
-        rows = [i for i in map(self.index.get, _TOKEN.findall(text.lower())) if i is not None]
+        return self.embed_tokens(tokenize(text))
+
+    def embed_tokens(self, tokens: list[str]) -> np.ndarray:
+        """`embed_one` for a text already tokenized by `model.features.tokenize`."""
+        rows = [i for i in map(self.index.get, tokens) if i is not None]
         if not rows:
             return np.zeros(self.vectors.shape[1], dtype=np.float32)
         total = self.vectors[rows].sum(axis=0)
@@ -84,12 +87,17 @@ class EmbeddedFeatures(TfidfFeatures):
     table: WordVectors | None = None
     alpha: float = 1.0
 
-    def transform_one(self, text: str) -> SparseRow:
-        """The TF-IDF row with the embedding appended as columns len(vocabulary) onwards."""
-        row = super().transform_one(text)
-        extra = self.alpha * self.table.embed_one(text)
-        columns = len(self.vocabulary) + np.arange(len(extra))
-        return SparseRow(np.concatenate([row.indices, columns]), np.concatenate([row.values, extra]))
+    def transform_tokens(self, documents: Sequence[list[str]]) -> SparseRows:
+        """The TF-IDF rows with each document's embedding appended as columns len(vocabulary) onwards."""
+        rows = super().transform_tokens(documents)
+        columns = len(self.vocabulary) + np.arange(self.table.vectors.shape[1])
+        indices, values = [], []
+        for i, tokens in enumerate(documents):
+            start, end = rows.indptr[i], rows.indptr[i + 1]
+            indices += [rows.indices[start:end], columns]
+            values += [rows.values[start:end], self.alpha * self.table.embed_tokens(tokens)]
+        indptr = rows.indptr + len(columns) * np.arange(len(documents) + 1)
+        return SparseRows(indptr, np.concatenate(indices or [columns[:0]]), np.concatenate(values or [np.zeros(0)]))
 
 
 def distill_word_vectors(words: list[str], dims: list[int]) -> dict[int, WordVectors]:
@@ -137,10 +145,10 @@ def with_embeddings(base: RegsecClassifier, train: list[LabeledRecord], X: Any, 
         thresholds.append(_best_f1_threshold(Y[:, k], base._out_of_fold_proba(X_text, Y[:, k], groups, heads[-1])))
     # The stance rows (from column k) keep the baseline's weights and read nothing from the embedding columns.
     new, old, k = heads_from_sklearn(heads), base.heads_, 1 + len(TOPICS)
-    stance = np.vstack([old.weights[:, k:], np.zeros((table.vectors.shape[1], old.weights.shape[1] - k), dtype=np.float32)])
+    stance = np.hstack([old.weights[k:], np.zeros((len(old.weights) - k, table.vectors.shape[1]), dtype=np.float32)])
     clf = copy.copy(base)
     clf.heads_ = LinearHeads(
-        np.ascontiguousarray(np.hstack([new.weights, stance])),
+        np.ascontiguousarray(np.vstack([new.weights, stance])),
         np.concatenate([new.bias, old.bias[k:]]),
         np.concatenate([new.calib_a, old.calib_a[k:]]),
         np.concatenate([new.calib_b, old.calib_b[k:]]),

@@ -150,10 +150,7 @@ def diverse_order(clf: RegsecClassifier, texts: list[str], n: int, weights: list
     from scipy.sparse import csr_matrix
 
     rows = clf.features_.transform([clean_text(t[:MAX_CHARS]) for t in texts])
-    indptr = np.cumsum([0] + [len(r.indices) for r in rows])
-    indices = np.concatenate([r.indices for r in rows]).astype(np.int64)
-    values = np.concatenate([r.values for r in rows]).astype(np.float64)
-    X = csr_matrix((values, indices, indptr), shape=(len(rows), len(clf.features_.idf)))
+    X = csr_matrix((rows.values, rows.indices, rows.indptr), shape=(len(rows), len(clf.features_.idf)))
     weight = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=np.float64)
     picked = [0]
     distance = 1.0 - (X @ X[0].T).toarray().ravel()

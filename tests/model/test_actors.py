@@ -1,4 +1,9 @@
-from model.actors import find_mentions
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from model.actors import find_mentions, phrase_alternation
 
 
 def _who(sentence):
@@ -33,3 +38,10 @@ def test_every_lexicon_line_is_well_formed():
         if line and not line.startswith("#"):
             phrase, actor, role = line.split("\t")
             assert phrase.strip() == phrase and is_actor(actor) and role in (*ROLES, "any"), line
+
+
+@given(st.lists(st.text(alphabet="ab .", min_size=1, max_size=4), min_size=1, max_size=6), st.text(alphabet="ab .", max_size=12))
+def test_a_phrase_tree_matches_what_a_longest_first_list_matches(phrases, text):
+    tree = re.compile(f"(?:{phrase_alternation(phrases)})(?![ab])")
+    listed = re.compile("(?:" + "|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True)) + ")(?![ab])")
+    assert [m.span() for m in tree.finditer(text)] == [m.span() for m in listed.finditer(text)]

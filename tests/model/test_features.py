@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from model.features import TfidfFeatures, make_vectorizer
+from model.features import TfidfFeatures, make_vectorizer, tokenize
 
 TEXTS = [
     "Seoul and Tokyo signed the intelligence pact; Beijing criticised the pact.",
@@ -18,14 +18,28 @@ def test_transform_matches_tfidf_vectorizer(ngram_range):
     vectorizer = make_vectorizer(ngram_range=ngram_range, min_df=1, max_df=1.0)
     expected = vectorizer.fit_transform(TEXTS).toarray()
     features = TfidfFeatures.from_vectorizer(vectorizer)
-    got = np.zeros_like(expected)
-    for i, row in enumerate(features.transform(TEXTS + ["words never seen"])[: len(TEXTS)]):
-        got[i, row.indices] = row.values
-    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+    # Rows with no known term, first, in the middle and last, must not shift the others.
+    got = features.transform(["zzz", TEXTS[0], "", *TEXTS[1:], "words never seen"]).to_dense(len(features.idf))
+    np.testing.assert_allclose(got[[1, 3, 4, 5]], expected, rtol=1e-6, atol=1e-7)
+    assert not got[[0, 2, 6]].any()
 
 
 def test_text_with_no_known_terms_is_an_empty_row():
     vectorizer = make_vectorizer(min_df=1, max_df=1.0)
     vectorizer.fit(TEXTS)
-    row = TfidfFeatures.from_vectorizer(vectorizer).transform_one("zzz qqq")
-    assert len(row.indices) == 0 and len(row.values) == 0
+    rows = TfidfFeatures.from_vectorizer(vectorizer).transform(["zzz qqq"])
+    assert rows.indptr.tolist() == [0, 0] and len(rows.indices) == 0 and len(rows.values) == 0
+
+
+def test_no_documents_give_no_rows():
+    vectorizer = make_vectorizer(min_df=1, max_df=1.0)
+    vectorizer.fit(TEXTS)
+    assert len(TfidfFeatures.from_vectorizer(vectorizer).transform([])) == 0
+
+
+def test_known_word_share_counts_letter_words_outside_the_function_words():
+    vectorizer = make_vectorizer(min_df=1, max_df=1.0)
+    features = TfidfFeatures.from_vectorizer(vectorizer.fit(TEXTS))
+    assert features.known_word_share(tokenize("The pact and the missile")) == 1.0  # "the", "and" are left out
+    assert features.known_word_share(tokenize("pact zzyzx 2024")) == 0.5  # the number is not a word
+    assert features.known_word_share([]) == 1.0

@@ -1,5 +1,6 @@
 import pytest
 
+from model.features import tokenize
 from model.language import looks_english
 
 ENGLISH = "Japan protested after North Korea fired a ballistic missile that landed in the sea, the defense ministry said on Tuesday."
@@ -16,4 +17,4 @@ ENGLISH = "Japan protested after North Korea fired a ballistic missile that land
     ],
 )
 def test_language_check(text, english):
-    assert looks_english(text) is english
+    assert looks_english(tokenize(text)) is english

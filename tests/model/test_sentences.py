@@ -1,6 +1,9 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from model.sentences import split_sentences
+from model.features import tokenize
+from model.sentences import sentence_tokens, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -16,3 +19,9 @@ from model.sentences import split_sentences
 )
 def test_news_sentences(text, expected):
     assert split_sentences(text) == expected
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab Z.!?\n“”’'()Σσ İ1_-")), max_size=80))
+def test_the_sentences_tokens_joined_are_the_tokens_of_the_whole_text(text):
+    # Prediction tokenizes each sentence once and reads the article as their concatenation.
+    assert [token for sentence in sentence_tokens(text) for token in sentence] == tokenize(text)

@@ -14,3 +14,11 @@ def test_profile_of_the_packaged_model_separates_support_from_opposition(default
 def test_without_evidence_of_both_kinds_every_profile_is_zero():
     profile = StanceProfile().fit(["A text."], [[{"evidence": "A text.", "stance": "support"}]])
     assert not profile.transform(["Anything at all. Another sentence."]).any()
+
+
+def test_articles_profiled_together_get_the_profile_they_get_alone(default_model):
+    texts = ["Seoul welcomed the pact. Beijing condemned it.", "", "One sentence only.", "Tokyo said the deal was necessary."]
+    together = default_model.profile_.transform(texts)
+    alone = np.vstack([default_model.profile_.transform([t]) for t in texts])
+    np.testing.assert_allclose(together, alone)
+    assert not together[1].any()  # no sentences, no profile

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from model.actors import find_mentions
+from model.sentences import split_sentences
 from model.text_cleaning import clean_text
 from model.voices import holders, takes_no_position
 from tests.conftest import REPO
@@ -75,3 +76,11 @@ def test_seed_voices_are_found_and_none_has_the_wrong_stance(default_model, gold
         assert found[key].stance == voice["stance"], f"{key} comes out as {found[key].stance}"
     for v in found.values():
         assert v.evidence in clean_text(text)
+
+
+def test_articles_scored_together_get_the_voices_they_get_alone(default_model):
+    texts = [clean_text((REPO / "seeds" / g["file"]).read_text(encoding="utf-8")) for g in GOLD]
+    articles = [*texts, "No actor here at all.", texts[0]]
+    together = default_model.voices_.extract_many([split_sentences(t) for t in articles])
+    assert together == [default_model.voices_.extract(t) for t in articles]
+    assert together[0] and together[2] == [] and together[3] == together[0]
