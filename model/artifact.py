@@ -21,7 +21,7 @@ from model.classifier import RegsecClassifier
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
 CARD_FILE = "MODEL_CARD.md"
-FORMAT_VERSION = 2  # 2: LinearHeads weights stored (heads, features)
+FORMAT_VERSION = 3  # 2: LinearHeads weights stored (heads, features); 3: stance profile of 11 columns
 DEFAULT_DIR = Path(__file__).parent / "default"
 
 

@@ -202,6 +202,8 @@ def train(
             f"test split: relevance F1 {m['relevance']['f1']:.3f}, topic micro F1 {m['topics']['micro_f1']:.3f}, "
             f"stance macro F1 {m['stance']['macro_f1']:.3f}"
         )
+    if outcome.replaced_unreadable:
+        typer.echo(f"replaced a model that could not be loaded, without comparing: {outcome.replaced_unreadable}", err=True)
     for line in outcome.regressions:
         typer.echo(f"worse than the model it {'would replace' if outcome.kept_aside else 'replaced'}: {line}", err=True)
     if outcome.kept_aside:

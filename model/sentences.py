@@ -4,6 +4,7 @@ upper-case start, but not after abbreviations ("U.S.", "Gen.", "Jan.") or initia
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from model.features import tokenize
 
@@ -47,3 +48,10 @@ def sentence_tokens(text: str) -> list[list[str]]:
     """The tokens (`model.features.tokenize`) of each sentence. Sentences end only at
     whitespace, so joined they are the tokens of the whole text."""
     return [tokenize(sentence) for sentence in split_sentences(text)]
+
+
+def evidence_stances(sentences: list[str], voices: Sequence[dict]) -> list[str | None]:
+    """Per sentence of an article, the stance of the gold voice whose evidence it is part of
+    (or contains), else None: how sentence classifiers learn from document labels."""
+    evidence = {v["evidence"].strip(): v["stance"] for v in voices}
+    return [next((stance for e, stance in evidence.items() if sentence in e or e in sentence), None) for sentence in sentences]

@@ -1,6 +1,9 @@
-"""How much room each side gets: a binary sentence classifier (support vs oppose the
-target, taught by the corpus' voice evidence) applied to every sentence of an article,
-summarized as eight numbers that the document-stance head reads beside the n-grams."""
+"""How much room each side gets, as eleven numbers the document-stance head reads beside the
+n-grams. Two sentence classifiers, taught by the corpus' voice evidence, read every sentence:
+a binary one (support vs oppose the target) gives eight numbers (mass, shares, counts and the
+strongest sentence of each side); a three-class one (support, oppose, no position) gives three
+on balance among the sentences that do take a position: the label standard's "supporters and
+critics get comparable room" (reports/stance_experiment.md measured the choice)."""
 
 from __future__ import annotations
 
@@ -9,38 +12,51 @@ from collections.abc import Sequence
 import numpy as np
 
 from model.features import TfidfFeatures, make_vectorizer
-from model.linear import LinearHeads, heads_from_logistic, sigmoid
-from model.sentences import sentence_tokens
+from model.linear import LinearHeads, heads_from_logistic, sigmoid, softmax
+from model.sentences import evidence_stances, sentence_tokens, split_sentences
 
-PROFILE_SIZE = 8
+PROFILE_SIZE = 11
+SENTENCE_CLASSES = ("support", "oppose", "none")
 
 
 class StanceProfile:
-    """Fit on evidence sentences; `transform` gives each article's (n, 8) stance profile."""
+    """Fit on evidence sentences; `transform` gives each article's (n, 11) stance profile."""
 
     def __init__(self, *, C: float = 4.0, seed: int = 0) -> None:
         self.C = C
         self.seed = seed
 
     def fit(self, texts: Sequence[str], voices: Sequence[Sequence[dict]]) -> StanceProfile:
-        """Learn from cleaned texts and their gold voices (evidence sentence -> stance)."""
-        from sklearn.linear_model import LogisticRegression
-
+        """Learn from cleaned texts and their gold voices: evidence sentences teach support and
+        oppose; the articles' other sentences teach the three-class model `none`."""
         sentences = [v["evidence"] for doc in voices for v in doc]
         labels = [int(v["stance"] == "support") for doc in voices for v in doc]
         self.heads_ = None
         if len(set(labels)) < 2:
             return self  # no evidence of both kinds: every profile is zero
+        self.features_: TfidfFeatures
+        self.heads_: LinearHeads | None
+        self.features_, self.heads_ = self._fit_sentences(sentences, labels)
+        split = [split_sentences(t) for t in texts]
+        all_sentences = [sentence for doc in split for sentence in doc]
+        stances = [stance or "none" for doc, doc_voices in zip(split, voices) for stance in evidence_stances(doc, doc_voices)]
+        self.three_features_, self.three_heads_ = self._fit_sentences(all_sentences, [SENTENCE_CLASSES.index(s) for s in stances])
+        return self
+
+    def _fit_sentences(self, sentences: list[str], labels: list[int]) -> tuple[TfidfFeatures, LinearHeads]:
+        """A logistic regression over sentence n-grams."""
+        from sklearn.linear_model import LogisticRegression
+
         vectorizer = make_vectorizer(ngram_range=(1, 2), min_df=2, max_df=0.5)
         model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000, random_state=self.seed)
         model.fit(vectorizer.fit_transform(sentences), labels)
-        self.features_: TfidfFeatures = TfidfFeatures.from_vectorizer(vectorizer)
-        self.heads_: LinearHeads | None = heads_from_logistic(model)
-        return self
+        return TfidfFeatures.from_vectorizer(vectorizer), heads_from_logistic(model)
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """Per article: support and oppose mass (weighted by confidence), shares and counts
-        of confident sentences, and the strongest sentence on each side."""
+        of confident sentences and the strongest sentence on each side (binary model); support's
+        share of the side-taking mass, its balance and whether both sides are confidently there
+        (three-class model)."""
         return self.transform_sentences([sentence_tokens(t) for t in texts])
 
     def transform_sentences(self, articles: Sequence[list[list[str]]]) -> np.ndarray:
@@ -53,7 +69,8 @@ class StanceProfile:
         filled = per_article > 0
         if not filled.any():
             return out
-        rows = self.features_.transform_tokens([tokens for sentences in articles for tokens in sentences])
+        sentences = [tokens for article in articles for tokens in article]
+        rows = self.features_.transform_tokens(sentences)
         support = sigmoid(self.heads_.decisions(rows)[:, 0])
         oppose = 1.0 - support
         weight = np.abs(support - oppose)
@@ -62,8 +79,14 @@ class StanceProfile:
         def total(values: np.ndarray) -> np.ndarray:
             return np.add.reduceat(values, starts)
 
+        def anywhere(flags: np.ndarray) -> np.ndarray:
+            return np.logical_or.reduceat(flags, starts)
+
         mass = total(weight) + 1e-6
         confident_support, confident_oppose = total((support > 0.5).astype(float)), total((oppose > 0.5).astype(float))
+        p = softmax(self.three_heads_.decisions(self.three_features_.transform_tokens(sentences)))
+        taking_side = p.argmax(axis=1)
+        for_mass, against_mass = total(p[:, 0]), total(p[:, 1])
         out[filled] = np.column_stack(
             [
                 total(support * weight) / mass,
@@ -74,6 +97,9 @@ class StanceProfile:
                 np.maximum.reduceat(oppose, starts),
                 np.log1p(confident_support),
                 np.log1p(confident_oppose),
+                for_mass / (for_mass + against_mass + 1e-6),  # support's share of the mass that takes a side
+                np.minimum(for_mass, against_mass) / (np.maximum(for_mass, against_mass) + 1e-6),  # 1: comparable room
+                anywhere((taking_side == 0) & (p[:, 0] > 0.5)) & anywhere((taking_side == 1) & (p[:, 1] > 0.5)),  # both sides, confidently
             ]
         )
         return out

@@ -20,7 +20,7 @@ from model.actors import Mention, find_mentions, phrase_alternation
 from model.features import TfidfFeatures, make_vectorizer
 from model.linear import LinearHeads, heads_from_logistic, softmax
 from model.prediction import Voice
-from model.sentences import split_sentences
+from model.sentences import evidence_stances, split_sentences
 
 SENTENCE_LABELS = ("support", "oppose", "none")
 CANDIDATE_LABELS = ("none", "support", "oppose")
@@ -186,10 +186,8 @@ class VoiceExtractor:
 
         sentences, labels = [], []
         for doc_sentences, doc_voices in zip(split, voices):
-            evidence = {v["evidence"].strip(): v["stance"] for v in doc_voices}
             voiced = {v["actor"] for v in doc_voices}
-            for sentence in doc_sentences:
-                label = next((s for e, s in evidence.items() if sentence in e or e in sentence), None)
+            for sentence, label in zip(doc_sentences, evidence_stances(doc_sentences, doc_voices)):
                 if label is None and any(m.actor in voiced for m in find_mentions(sentence)):
                     continue
                 sentences.append(sentence)

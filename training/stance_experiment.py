@@ -66,10 +66,14 @@ def no_profile(texts: list[str], voices: list[list[dict]], groups: np.ndarray) -
     return np.zeros((len(texts), 0)), lambda new: np.zeros((len(new), 0))
 
 
+BINARY_COLUMNS = 8  # the packaged profile's binary-model columns (it has shipped binary+balance3 since this experiment)
+
+
 def binary_profile(texts: list[str], voices: list[list[dict]], groups: np.ndarray) -> tuple[np.ndarray, Callable[[list[str]], np.ndarray]]:
-    """The packaged profile (model.stance_profile), exactly as RegsecClassifier.fit builds it."""
+    """The packaged profile's binary-model columns (model.stance_profile), as RegsecClassifier.fit builds them."""
     oof = out_of_fold_profiles(texts, voices, groups, FOLDS, SEED)
-    return oof, StanceProfile(seed=SEED).fit(texts, voices).transform
+    transform = StanceProfile(seed=SEED).fit(texts, voices).transform
+    return oof[:, :BINARY_COLUMNS], lambda new: transform(new)[:, :BINARY_COLUMNS]
 
 
 SENTENCE_LABELS = ("support", "oppose", "none")

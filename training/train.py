@@ -191,6 +191,7 @@ class Outcome:
     path: Path
     regressions: list[str] = field(default_factory=list)  # what is worse than the old model (empty: nothing, or no old model)
     kept_aside: bool = False  # True: the old model stays at `out`, the new one is at `path`
+    replaced_unreadable: str = ""  # why the old model could not be loaded and was replaced without comparison
 
 
 def train_guarded(config: TrainConfig, out_dir: Path, shared: Path = Path("../shared"), allow_worse: bool = False) -> Outcome:
@@ -211,15 +212,16 @@ def train_guarded(config: TrainConfig, out_dir: Path, shared: Path = Path("../sh
     data = load_training_records(config)
     manifest = train(config, candidate, data)
     sets = default_eval_sets(shared, data.records, config.test_percent)
+    found, unreadable = [], ""
     try:
         found = regressions(compare_models(out_dir, candidate, sets, seed=config.seed))
-    except ArtifactError as exc:  # the old model cannot be loaded: nothing to protect, replace it
-        found = [f"the model it replaces could not be loaded ({exc})"]
+    except ArtifactError as exc:  # the old model cannot be loaded (damaged, older format): nothing to protect
+        unreadable = str(exc)
     if found and not allow_worse:
         return Outcome(manifest, candidate, found, kept_aside=True)
     shutil.rmtree(out_dir)
     candidate.rename(out_dir)
-    return Outcome(manifest, out_dir, found)
+    return Outcome(manifest, out_dir, found, replaced_unreadable=unreadable)
 
 
 def _resolve(source: str) -> str:

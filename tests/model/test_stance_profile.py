@@ -22,3 +22,11 @@ def test_articles_profiled_together_get_the_profile_they_get_alone(default_model
     alone = np.vstack([default_model.profile_.transform([t]) for t in texts])
     np.testing.assert_allclose(together, alone)
     assert not together[1].any()  # no sentences, no profile
+
+
+def test_an_article_giving_both_sides_room_reads_as_balanced(default_model):
+    both = "Tokyo welcomed the pact as necessary for deterrence. Beijing condemned the pact as a dangerous provocation."
+    critics = "Beijing condemned the pact as a dangerous provocation. Pyongyang denounced the pact as a plot for war."
+    share, balance, both_sides = default_model.profile_.transform([both, critics])[:, 8:].T
+    assert balance[0] > balance[1] and share[0] > share[1]  # the three-class columns: support share, balance, both sides
+    assert both_sides.tolist() == [1.0, 0.0]

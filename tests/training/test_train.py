@@ -125,3 +125,10 @@ def test_retraining_keeps_the_old_model_when_the_new_one_is_worse(tmp_path, corp
     assert second.kept_aside and second.path == tmp_path / "model.candidate"
     assert any("topic micro F1" in line for line in second.regressions)
     assert load_artifact(tmp_path / "model")[1]["artifact_sha256"] == first.manifest["artifact_sha256"]  # the old model stayed
+
+    # An old model this regsec cannot read (another artifact format) protects nothing: it is replaced, and said so.
+    manifest = tmp_path / "model" / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"format_version": ', '"format_version": 1000'))
+    third = train_guarded(config, tmp_path / "model", shared=tmp_path)
+    assert third.path == tmp_path / "model" and not third.kept_aside and "artifact format" in third.replaced_unreadable
+    assert load_artifact(tmp_path / "model")[1]["artifact_sha256"] == third.manifest["artifact_sha256"]
