@@ -50,6 +50,9 @@ def sentence_tokens(text: str) -> list[list[str]]:
     return [tokenize(sentence) for sentence in split_sentences(text)]
 
 
+SENTENCE_STANCES = ("support", "oppose", "none")  # what a sentence says of the target, as sentence classifiers learn it
+
+
 def evidence_stances(sentences: list[str], voices: Sequence[dict]) -> list[str | None]:
     """Per sentence of an article, the stance of the gold voice whose evidence it is part of
     (or contains), else None: how sentence classifiers learn from document labels."""

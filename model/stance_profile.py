@@ -13,10 +13,9 @@ import numpy as np
 
 from model.features import TfidfFeatures, make_vectorizer
 from model.linear import LinearHeads, heads_from_logistic, sigmoid, softmax
-from model.sentences import evidence_stances, sentence_tokens, split_sentences
+from model.sentences import SENTENCE_STANCES, evidence_stances, sentence_tokens, split_sentences
 
 PROFILE_SIZE = 11
-SENTENCE_CLASSES = ("support", "oppose", "none")
 
 
 class StanceProfile:
@@ -40,7 +39,7 @@ class StanceProfile:
         split = [split_sentences(t) for t in texts]
         all_sentences = [sentence for doc in split for sentence in doc]
         stances = [stance or "none" for doc, doc_voices in zip(split, voices) for stance in evidence_stances(doc, doc_voices)]
-        self.three_features_, self.three_heads_ = self._fit_sentences(all_sentences, [SENTENCE_CLASSES.index(s) for s in stances])
+        self.three_features_, self.three_heads_ = self._fit_sentences(all_sentences, [SENTENCE_STANCES.index(s) for s in stances])
         return self
 
     def _fit_sentences(self, sentences: list[str], labels: list[int]) -> tuple[TfidfFeatures, LinearHeads]:

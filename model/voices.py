@@ -20,9 +20,8 @@ from model.actors import Mention, find_mentions, phrase_alternation
 from model.features import TfidfFeatures, make_vectorizer
 from model.linear import LinearHeads, heads_from_logistic, softmax
 from model.prediction import Voice
-from model.sentences import evidence_stances, split_sentences
+from model.sentences import SENTENCE_STANCES, evidence_stances, split_sentences
 
-SENTENCE_LABELS = ("support", "oppose", "none")
 CANDIDATE_LABELS = ("none", "support", "oppose")
 FRAME_ACTORS = ("KOR", "PRK", "JPN", "CHN", "TWN", "USA", "RUS", "UN")
 ROLES = ("government", "opposition", "public")
@@ -195,7 +194,7 @@ class VoiceExtractor:
         vectorizer = make_vectorizer(ngram_range=(1, 2), min_df=2, max_df=0.5)
         X = vectorizer.fit_transform(sentences)
         model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000, random_state=self.seed)
-        model.fit(X, [SENTENCE_LABELS.index(label) for label in labels])
+        model.fit(X, [SENTENCE_STANCES.index(label) for label in labels])
         return TfidfFeatures.from_vectorizer(vectorizer), heads_from_logistic(model)
 
     # --------------------------------------------------------------- prediction
@@ -251,7 +250,7 @@ def _voices(sentences: list[str], scored: _Scored, decided: Iterator[np.ndarray]
         if CANDIDATE_LABELS[label] == "none":
             continue
         stance = CANDIDATE_LABELS[label]
-        column = SENTENCE_LABELS.index(stance)
+        column = SENTENCE_STANCES.index(stance)
         best = max(scored.candidates[key].sentences, key=lambda i: scored.sentence_proba[i, column])
         voices.append(Voice(key[0], key[1], stance, sentences[best], round(float(p[label]), 4)))
     return sorted(voices, key=lambda v: -v.score)

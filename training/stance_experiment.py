@@ -25,7 +25,7 @@ from model.artifact import load_artifact
 from model.features import make_vectorizer
 from model.labels import STANCES
 from model.prediction import Prediction
-from model.sentences import split_sentences
+from model.sentences import SENTENCE_STANCES, split_sentences
 from model.stance_profile import StanceProfile, out_of_fold_profiles
 from model.text_cleaning import clean_text
 from model.voices import VoiceExtractor
@@ -76,9 +76,6 @@ def binary_profile(texts: list[str], voices: list[list[dict]], groups: np.ndarra
     return oof[:, :BINARY_COLUMNS], lambda new: transform(new)[:, :BINARY_COLUMNS]
 
 
-SENTENCE_LABELS = ("support", "oppose", "none")
-
-
 def fit_sentence_classifier(texts: list[str], voices: list[list[dict]], drop_voiced: bool = False) -> tuple[Any, Any]:
     """Three-class sentence model: evidence sentences are support/oppose, every other sentence
     of the article is `none` (with `drop_voiced`, sentences naming a voiced actor are left out,
@@ -99,7 +96,7 @@ def fit_sentence_classifier(texts: list[str], voices: list[list[dict]], drop_voi
             labels.append(label or "none")
     vectorizer = make_vectorizer(ngram_range=(1, 2), min_df=2, max_df=0.5)
     model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=5000, random_state=SEED)
-    model.fit(vectorizer.fit_transform(sentences), [SENTENCE_LABELS.index(label) for label in labels])
+    model.fit(vectorizer.fit_transform(sentences), [SENTENCE_STANCES.index(label) for label in labels])
     return vectorizer, model
 
 
