@@ -6,6 +6,7 @@ import pytest
 
 from model.artifact import DEFAULT_DIR, load_artifact
 from tests.conftest import REPO
+from training.compare import HEADLINE
 from training.records import LabeledRecord
 from training.sources import load_labeled
 from training.split import split_records
@@ -123,7 +124,9 @@ def test_retraining_keeps_the_old_model_when_the_new_one_is_worse(tmp_path, corp
     # The same data with almost no room to fit (C=0.001): a model that is plainly worse.
     second = train_guarded(replace(config, C=0.001), tmp_path / "model", shared=tmp_path)
     assert second.kept_aside and second.path == tmp_path / "model.candidate"
-    assert any("topic micro F1" in line for line in second.regressions)
+    # Which headline metric falls beyond noise depends on the small split; each regression names one, with both values.
+    labels = [label for _, label, _ in HEADLINE]
+    assert second.regressions and all(any(f": {label} " in line for label in labels) and " -> " in line for line in second.regressions)
     assert load_artifact(tmp_path / "model")[1]["artifact_sha256"] == first.manifest["artifact_sha256"]  # the old model stayed
 
     # An old model this regsec cannot read (another artifact format) protects nothing: it is replaced, and said so.
