@@ -21,7 +21,7 @@ from model.classifier import RegsecClassifier
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
 CARD_FILE = "MODEL_CARD.md"
-FORMAT_VERSION = 3  # 2: LinearHeads weights stored (heads, features); 3: stance profile of 11 columns
+FORMAT_VERSION = 4  # 2: LinearHeads weights stored (heads, features); 3: stance profile of 11 columns; 4: terms looked up by word ids
 DEFAULT_DIR = Path(__file__).parent / "default"
 
 

@@ -8,12 +8,11 @@ model.linear), so prediction never imports scikit-learn."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain
 from typing import Any
 
 import numpy as np
 
-from model.features import TfidfFeatures, make_vectorizer, tokenize
+from model.features import TfidfFeatures, make_vectorizer
 from model.labels import STANCES, TOPICS
 from model.language import looks_english
 from model.linear import heads_from_sklearn, normalize_rows
@@ -21,6 +20,7 @@ from model.prediction import NOT_ENGLISH, TRUNCATED, UNCERTAIN, UNFAMILIAR, Pred
 from model.sentences import sentence_tokens, split_sentences
 from model.stance_profile import StanceProfile, out_of_fold_profiles
 from model.text_cleaning import clean_text
+from model.tokens import TokenBatch, WordIndex, tokenize
 from model.voices import VoiceExtractor
 
 _THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
@@ -113,7 +113,15 @@ class RegsecClassifier:
         self.voices_ = VoiceExtractor(folds=self.folds, seed=self.seed).fit(
             [cleaned[i] for i in rel_idx], [voices[i] if voices is not None else [] for i in rel_idx], groups[rel_idx]
         )
+        self._share_word_index()
         return self
+
+    def _share_word_index(self) -> None:
+        """One word index for every feature space, so prediction looks each token up once."""
+        spaces = [self.features_, *self.profile_.feature_spaces(), *self.voices_.feature_spaces()]
+        words = WordIndex(word for space in spaces for word in space.words())
+        for space in spaces:
+            space.use_words(words)
 
     def _estimator(self) -> Any:
         from sklearn.linear_model import LogisticRegression
@@ -144,14 +152,12 @@ class RegsecClassifier:
     def predict_scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Relevance (n,), topic (n, len(TOPICS)) and stance (n, len(STANCES)) probabilities."""
         _check_documents(texts)
-        articles = [sentence_tokens(clean_text(t[:MAX_CHARS])) for t in texts]
-        return self._scores(articles, [list(chain.from_iterable(sentences)) for sentences in articles])
+        return self._scores(TokenBatch.from_sentences([sentence_tokens(clean_text(t[:MAX_CHARS])) for t in texts]))
 
-    def _scores(self, articles: list[list[list[str]]], words: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Scores of articles given as their sentences' tokens (`model.sentences.sentence_tokens`)
-        and all their tokens in one list."""
-        decisions = self.heads_.decisions(self.features_.transform_tokens(words))
-        decisions[:, 1 + len(TOPICS) :] += self.profile_.transform_sentences(articles) @ self.profile_weights_
+    def _scores(self, batch: TokenBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Scores of a tokenized batch of articles."""
+        decisions = self.heads_.decisions(self.features_.transform_articles(batch))
+        decisions[:, 1 + len(TOPICS) :] += self.profile_.transform_batch(batch) @ self.profile_weights_
         proba = self.heads_.calibrate(decisions)
         relevance, topic_scores = proba[:, 0], proba[:, 1 : 1 + len(TOPICS)]
         stance_part = proba[:, 1 + len(TOPICS) :]
@@ -159,7 +165,7 @@ class RegsecClassifier:
             stance_part = np.column_stack([1.0 - stance_part[:, 0], stance_part[:, 0]])
         else:
             stance_part = normalize_rows(stance_part)
-        stance_scores = np.zeros((len(articles), len(STANCES)))
+        stance_scores = np.zeros((len(batch), len(STANCES)))
         for j, label in enumerate(self.stance_classes_):
             stance_scores[:, STANCES.index(label)] = stance_part[:, j]
         return relevance, topic_scores, stance_scores
@@ -181,10 +187,10 @@ class RegsecClassifier:
             ]
         cleaned = [clean_text(t[:MAX_CHARS]) for t in texts]
         split = [split_sentences(text) for text in cleaned]
-        articles = [[tokenize(sentence) for sentence in sentences] for sentences in split]
-        words = [list(chain.from_iterable(sentences)) for sentences in articles]
-        english = [looks_english(w) for w in words]
-        relevance, topic_scores, stance_scores = self._scores(articles, words)
+        batch = TokenBatch.from_sentences([[tokenize(sentence) for sentence in sentences] for sentences in split])
+        english = [looks_english(words) for words in batch.article_tokens()]
+        familiar = (self.features_.known_word_shares(batch) >= UNFAMILIAR_WORD_SHARE).tolist()
+        relevance, topic_scores, stance_scores = self._scores(batch)
         # Decisions for the whole batch in numpy; the loop below only assembles records.
         above = (topic_scores >= np.asarray(self.topic_thresholds_)).tolist()
         order = np.argsort(-topic_scores, axis=1, kind="stable").tolist()
@@ -193,14 +199,14 @@ class RegsecClassifier:
         near_threshold = (np.abs(relevance - self.relevance_threshold) < UNCERTAIN_RELEVANCE_MARGIN).tolist()
         relevant = [bool(r) and e for r, e in zip((relevance >= self.relevance_threshold).tolist(), english)]
         voiced = [i for i in range(len(texts)) if relevant[i]] if with_voices else []
-        found = dict(zip(voiced, self.voices_.extract_many([split[i] for i in voiced], [articles[i] for i in voiced])))
+        found = dict(zip(voiced, self.voices_.extract_many([split[i] for i in voiced], batch.subset(voiced))))
         relevance, topic_scores, stance_scores = relevance.tolist(), topic_scores.tolist(), stance_scores.tolist()
         out = []
         for i, doc_id in enumerate(ids):
             flags = [TRUNCATED] if len(texts[i]) > MAX_CHARS else []
             if not english[i]:
                 flags.append(NOT_ENGLISH)
-            elif self.features_.known_word_share(words[i]) < UNFAMILIAR_WORD_SHARE:
+            elif not familiar[i]:
                 flags.append(UNFAMILIAR)
             uncertain = near_threshold[i]
             topics: list[str] = []

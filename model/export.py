@@ -31,8 +31,10 @@ from model.labels import TOPICS
 SKOPS_TRUSTED_TYPES: tuple[str, ...] = (
     "model.classifier.RegsecClassifier",
     "model.features.TfidfFeatures",
+    "model.hash_table.IntHashTable",
     "model.linear.LinearHeads",
     "model.stance_profile.StanceProfile",
+    "model.tokens.WordIndex",
     "model.voices.VoiceExtractor",
 )
 
@@ -355,9 +357,9 @@ class OnnxScorer:
         """Per text: relevant, relevance, topics and topic_scores as regsec's records give them,
         cleaned and English-checked with regsec's Python code; flags only `truncated` and
         `not_english` (no stance, no voices, so nothing that reads them)."""
-        from model.features import tokenize
         from model.language import looks_english
         from model.prediction import NOT_ENGLISH, TRUNCATED
+        from model.tokens import tokenize
 
         if isinstance(texts, str):
             raise TypeError("expected a list of texts, got a single string; wrap it: labels([text])")

@@ -14,6 +14,7 @@ import numpy as np
 from model.features import TfidfFeatures, make_vectorizer
 from model.linear import LinearHeads, heads_from_logistic, sigmoid, softmax
 from model.sentences import SENTENCE_STANCES, evidence_stances, sentence_tokens, split_sentences
+from model.tokens import TokenBatch
 
 PROFILE_SIZE = 11
 
@@ -42,6 +43,10 @@ class StanceProfile:
         self.three_features_, self.three_heads_ = self._fit_sentences(all_sentences, [SENTENCE_STANCES.index(s) for s in stances])
         return self
 
+    def feature_spaces(self) -> list[TfidfFeatures]:
+        """The sentence models' feature spaces (none before fitting on evidence of both sides)."""
+        return [self.features_, self.three_features_] if self.heads_ is not None else []
+
     def _fit_sentences(self, sentences: list[str], labels: list[int]) -> tuple[TfidfFeatures, LinearHeads]:
         """A logistic regression over sentence n-grams."""
         from sklearn.linear_model import LogisticRegression
@@ -56,20 +61,19 @@ class StanceProfile:
         of confident sentences and the strongest sentence on each side (binary model); support's
         share of the side-taking mass, its balance and whether both sides are confidently there
         (three-class model)."""
-        return self.transform_sentences([sentence_tokens(t) for t in texts])
+        return self.transform_batch(TokenBatch.from_sentences([sentence_tokens(t) for t in texts]))
 
-    def transform_sentences(self, articles: Sequence[list[list[str]]]) -> np.ndarray:
-        """`transform` for articles given as their sentences' tokens (`sentence_tokens`); all
-        sentences of the batch are scored at once and summarized per article."""
-        out = np.zeros((len(articles), PROFILE_SIZE))
+    def transform_batch(self, batch: TokenBatch) -> np.ndarray:
+        """`transform` for a tokenized batch; all its sentences are scored at once and
+        summarized per article."""
+        out = np.zeros((len(batch), PROFILE_SIZE))
         if self.heads_ is None:
             return out
-        per_article = np.array([len(sentences) for sentences in articles], dtype=np.int64)
+        per_article = np.diff(batch.first_sentence)
         filled = per_article > 0
         if not filled.any():
             return out
-        sentences = [tokens for article in articles for tokens in article]
-        rows = self.features_.transform_tokens(sentences)
+        rows = self.features_.transform_sentences(batch)
         support = sigmoid(self.heads_.decisions(rows)[:, 0])
         oppose = 1.0 - support
         weight = np.abs(support - oppose)
@@ -83,7 +87,7 @@ class StanceProfile:
 
         mass = total(weight) + 1e-6
         confident_support, confident_oppose = total((support > 0.5).astype(float)), total((oppose > 0.5).astype(float))
-        p = softmax(self.three_heads_.decisions(self.three_features_.transform_tokens(sentences)))
+        p = softmax(self.three_heads_.decisions(self.three_features_.transform_sentences(batch)))
         taking_side = p.argmax(axis=1)
         for_mass, against_mass = total(p[:, 0]), total(p[:, 1])
         out[filled] = np.column_stack(

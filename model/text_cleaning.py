@@ -16,23 +16,25 @@ _TAIL_MARKERS = re.compile(
     re.IGNORECASE,
 )
 
-# Lines that are page furniture rather than article prose.
-_NOISE_LINE = re.compile(
-    r"(\bphoto\b.{0,40}(/|\bcredit\b|\bcourtesy\b)|\bAFP PHOTO\b|\bgetty images\b|\(photo:|^\s*(photo|image|file photo|caption)\s*[:|]"
-    r"|\bcookies?\b.{0,80}\b(accept|consent|policy|experience|browsing)\b|\bwe use cookies\b"
-    r"|^\s*(share|share this( article| story)?|tweet|email|print|whatsapp|facebook|twitter|linkedin|reddit|copy link)"
-    r"(\s*[|/·•,]\s*(share|tweet|email|print|whatsapp|facebook|twitter|linkedin|reddit|copy link))*\s*$"
-    r"|\b(sign up|subscribe)\b.{0,60}\b(newsletter|inbox|updates)\b|^\s*advertisement\s*$|^\s*read more\s*:?"
-    r"|\ball rights reserved\b|^\s*restricted to subscription use\s*$)",
-    re.IGNORECASE,
+# Lines that are page furniture rather than article prose: each kind of noise line, the words
+# one of which it must contain, and its pattern (case-insensitive). A line is matched only against
+# the kinds whose words it contains: most lines contain none.
+_SOCIAL = r"share|share this(?: article| story)?|tweet|email|print|whatsapp|facebook|twitter|linkedin|reddit|copy link"
+_NOISE_KINDS = (
+    (("photo",), r"\bphoto\b.{0,40}(/|\bcredit\b|\bcourtesy\b)|\bAFP PHOTO\b|\(photo:"),
+    (("photo", "image", "caption"), r"^\s*(photo|image|file photo|caption)\s*[:|]"),
+    (("getty",), r"\bgetty images\b"),
+    (("cookie",), r"\bcookies?\b.{0,80}\b(accept|consent|policy|experience|browsing)\b|\bwe use cookies\b"),
+    (tuple(_SOCIAL.replace("(?: article| story)?", "").split("|")), rf"^\s*(?:{_SOCIAL})(?:\s*[|/·•,]\s*(?:{_SOCIAL}))*\s*$"),
+    (("sign up", "subscribe"), r"\b(sign up|subscribe)\b.{0,60}\b(newsletter|inbox|updates)\b"),
+    (("advertisement",), r"^\s*advertisement\s*$"),
+    (("read more",), r"^\s*read more\s*:?"),
+    (("rights reserved",), r"\ball rights reserved\b"),
+    (("restricted",), r"^\s*restricted to subscription use\s*$"),
 )
+_NOISE_LINES = [(words, re.compile(pattern, re.IGNORECASE)) for words, pattern in _NOISE_KINDS]
 
 _MIN_WORDS_BEFORE_TAIL = 80
-# Every noise pattern contains one of these; lines without any skip the regular expression.
-_NOISE_HINTS = (
-    "photo", "getty", "image", "caption", "cookie", "share", "tweet", "email", "print", "whatsapp", "facebook", "twitter",
-    "linkedin", "reddit", "copy link", "sign up", "subscribe", "advertisement", "read more", "rights reserved", "restricted",
-)
 _HTML_HINT = re.compile(r"<(?:html|body|p|div|br|span|article|script|!doctype)\b", re.IGNORECASE)
 _HTML_DROP = re.compile(r"<(script|style|noscript|nav|footer|header|aside)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _HTML_BREAK = re.compile(r"<(?:br|/p|/div|/h[1-6]|/li|/tr|/article)\b[^>]*>", re.IGNORECASE)
@@ -53,6 +55,8 @@ def clean_text(raw: str) -> str:
     """Return the article prose of a scraped page: NFC-normalized, noise lines and the
     comment section removed, blank lines collapsed."""
     text = unicodedata.normalize("NFC", strip_html(raw)).replace("\r\n", "\n").replace("\r", "\n")
+    lowered = text.lower()
+    kinds = [(words, pattern) for words, pattern in _NOISE_LINES if any(word in lowered for word in words)]
     kept: list[str] = []
     words_so_far = 0
     for line in text.split("\n"):
@@ -61,9 +65,14 @@ def clean_text(raw: str) -> str:
             continue
         if words_so_far >= _MIN_WORDS_BEFORE_TAIL and _TAIL_MARKERS.match(stripped):
             break
-        lowered = stripped.lower()
-        if any(hint in lowered for hint in _NOISE_HINTS) and _NOISE_LINE.search(stripped):
+        if kinds and _is_noise(stripped, kinds):
             continue
         kept.append(stripped)
         words_so_far += len(stripped.split())
     return "\n".join(kept)
+
+
+def _is_noise(line: str, kinds: list[tuple[tuple[str, ...], re.Pattern[str]]]) -> bool:
+    """True when `line` is one of the noise `kinds` that it has a word of."""
+    lowered = line.lower()
+    return any(pattern.search(line) for words, pattern in kinds if any(word in lowered for word in words))

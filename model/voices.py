@@ -21,6 +21,7 @@ from model.features import TfidfFeatures, make_vectorizer
 from model.linear import LinearHeads, heads_from_logistic, softmax
 from model.prediction import Voice
 from model.sentences import SENTENCE_STANCES, evidence_stances, split_sentences
+from model.tokens import TokenBatch, tokenize
 
 CANDIDATE_LABELS = ("none", "support", "oppose")
 FRAME_ACTORS = ("KOR", "PRK", "JPN", "CHN", "TWN", "USA", "RUS", "UN")
@@ -197,14 +198,19 @@ class VoiceExtractor:
         model.fit(X, [SENTENCE_STANCES.index(label) for label in labels])
         return TfidfFeatures.from_vectorizer(vectorizer), heads_from_logistic(model)
 
+    def feature_spaces(self) -> list[TfidfFeatures]:
+        """The sentence classifier's feature space (none when there was no evidence to learn from)."""
+        return [self.sentence_features_] if self.sentence_heads_ is not None else []
+
     # --------------------------------------------------------------- prediction
     def extract(self, text: str) -> list[Voice]:
         """Voices in a cleaned article text, strongest first."""
         return self.extract_many([split_sentences(text)])[0]
 
-    def extract_many(self, articles: Sequence[list[str]], tokens: Sequence[list[list[str]]] | None = None) -> list[list[Voice]]:
+    def extract_many(self, articles: Sequence[list[str]], tokens: TokenBatch | None = None) -> list[list[Voice]]:
         """Voices of several articles given as their sentences (`split_sentences`), and, when
-        known, the sentences' tokens; their sentences are scored together."""
+        known, those sentences' tokens (a `TokenBatch` of these articles); their sentences are
+        scored together."""
         if self.sentence_heads_ is None:
             return [[] for _ in articles]
         all_scored = _score_articles(articles, self.sentence_features_, self.sentence_heads_, tokens)
@@ -214,16 +220,15 @@ class VoiceExtractor:
 
 
 def _score_articles(
-    articles: Sequence[list[str]], features: TfidfFeatures, heads: LinearHeads, tokens: Sequence[list[list[str]]] | None = None
+    articles: Sequence[list[str]], features: TfidfFeatures, heads: LinearHeads, tokens: TokenBatch | None = None
 ) -> list[_Scored]:
     """Each article's candidates with their feature vectors and its sentences' stance scores;
     the usable sentences of all articles go through the sentence classifier at once."""
     found = [_candidates(sentences) for sentences in articles]
     wanted = [(a, i) for a, (cands, usable) in enumerate(found) if cands for i in usable]
     if tokens is None:
-        sentence_rows = features.transform([articles[a][i] for a, i in wanted])
-    else:
-        sentence_rows = features.transform_tokens([tokens[a][i] for a, i in wanted])
+        tokens = TokenBatch.from_sentences([[tokenize(sentence) for sentence in sentences] for sentences in articles])
+    sentence_rows = features.transform_sentences(tokens, np.array([tokens.first_sentence[a] + i for a, i in wanted], dtype=np.int64))
     all_proba = softmax(heads.decisions(sentence_rows)) if wanted else np.zeros((0, 3))
     out, taken = [], 0
     for sentences, (cands, usable) in zip(articles, found):

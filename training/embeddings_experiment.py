@@ -34,11 +34,12 @@ from typing import Any
 import numpy as np
 
 from model.classifier import MAX_CHARS, RegsecClassifier, _best_f1_threshold
-from model.features import SparseRows, TfidfFeatures, make_vectorizer, tokenize
+from model.features import SparseRows, TfidfFeatures, make_vectorizer
 from model.labels import TOPICS
 from model.linear import LinearHeads, heads_from_sklearn
 from model.prediction import Prediction
 from model.text_cleaning import clean_text
+from model.tokens import tokenize
 from training.compare import compare_predictions
 from training.evaluate import score
 from training.records import LabeledRecord

@@ -1,9 +1,12 @@
 """The numpy transform used at prediction equals scikit-learn's TfidfVectorizer it copies."""
 
+import pickle
+
 import numpy as np
 import pytest
 
-from model.features import TfidfFeatures, make_vectorizer, tokenize
+from model.features import TfidfFeatures, make_vectorizer
+from model.tokens import TokenBatch, WordIndex, tokenize
 
 TEXTS = [
     "Seoul and Tokyo signed the intelligence pact; Beijing criticised the pact.",
@@ -43,3 +46,30 @@ def test_known_word_share_counts_letter_words_outside_the_function_words():
     assert features.known_word_share(tokenize("The pact and the missile")) == 1.0  # "the", "and" are left out
     assert features.known_word_share(tokenize("pact zzyzx 2024")) == 0.5  # the number is not a word
     assert features.known_word_share([]) == 1.0
+
+
+def test_feature_spaces_sharing_one_word_index_give_the_same_rows():
+    first = TfidfFeatures.from_vectorizer(make_vectorizer(min_df=1, max_df=1.0).fit(TEXTS[:2]))
+    second = TfidfFeatures.from_vectorizer(make_vectorizer(min_df=1, max_df=1.0).fit(TEXTS[2:]))
+    alone = [space.transform(TEXTS).to_dense(len(space.idf)) for space in (first, second)]
+    shared = WordIndex(first.words() | second.words())
+    for space in (first, second):
+        space.use_words(shared)
+    batch = TokenBatch.from_documents([tokenize(t) for t in TEXTS])
+    together = [space.transform_articles(batch).to_dense(len(space.idf)) for space in (first, second)]
+    np.testing.assert_array_equal(alone[0], together[0])
+    np.testing.assert_array_equal(alone[1], together[1])
+
+
+def test_rows_of_a_pickled_feature_space_are_unchanged():
+    features = TfidfFeatures.from_vectorizer(make_vectorizer(min_df=1, max_df=1.0).fit(TEXTS))
+    loaded = pickle.loads(pickle.dumps(features))
+    np.testing.assert_array_equal(loaded.transform(TEXTS).to_dense(len(features.idf)), features.transform(TEXTS).to_dense(len(features.idf)))
+    assert loaded.vocabulary == features.vocabulary
+
+
+def test_known_word_shares_of_a_batch_match_each_article_alone():
+    features = TfidfFeatures.from_vectorizer(make_vectorizer(min_df=1, max_df=1.0).fit(TEXTS))
+    documents = [tokenize(t) for t in ["The pact and the missile", "pact zzyzx 2024", "", "Und der pact"]]
+    shares = features.known_word_shares(TokenBatch.from_documents(documents))
+    assert shares.tolist() == [features.known_word_share(d) for d in documents] == [1.0, 0.5, 1.0, 1 / 3]

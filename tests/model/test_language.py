@@ -1,7 +1,7 @@
 import pytest
 
-from model.features import tokenize
 from model.language import looks_english
+from model.tokens import tokenize
 
 ENGLISH = "Japan protested after North Korea fired a ballistic missile that landed in the sea, the defense ministry said on Tuesday."
 

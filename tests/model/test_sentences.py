@@ -2,8 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.features import tokenize
 from model.sentences import sentence_tokens, split_sentences
+from model.tokens import tokenize
 
 
 @pytest.mark.parametrize(
