@@ -192,8 +192,7 @@ class RegsecClassifier:
         familiar = (self.features_.known_word_shares(batch) >= UNFAMILIAR_WORD_SHARE).tolist()
         relevance, topic_scores, stance_scores = self._scores(batch)
         # Decisions for the whole batch in numpy; the loop below only assembles records.
-        above = (topic_scores >= np.asarray(self.topic_thresholds_)).tolist()
-        order = np.argsort(-topic_scores, axis=1, kind="stable").tolist()
+        chosen_topics, any_above = decide_topics(topic_scores, self.topic_thresholds_)
         likeliest_stance = np.argmax(stance_scores, axis=1).tolist()
         sure_stance = (stance_scores.max(axis=1) >= UNCERTAIN_STANCE_SCORE).tolist()
         near_threshold = (np.abs(relevance - self.relevance_threshold) < UNCERTAIN_RELEVANCE_MARGIN).tolist()
@@ -212,9 +211,8 @@ class RegsecClassifier:
             topics: list[str] = []
             stance = None
             if relevant[i]:
-                topics = [TOPICS[k] for k in order[i] if above[i][k]]
-                uncertain = uncertain or not topics or not sure_stance[i]
-                topics = topics or [TOPICS[order[i][0]]]  # relevant means at least one topic: the likeliest, flagged
+                topics = chosen_topics[i]
+                uncertain = uncertain or not any_above[i] or not sure_stance[i]
                 stance = STANCES[likeliest_stance[i]]
             if uncertain and english[i]:
                 flags.append(UNCERTAIN)
@@ -233,6 +231,16 @@ class RegsecClassifier:
                 )
             )
         return out
+
+
+def decide_topics(topic_scores: np.ndarray, thresholds: Sequence[float], labels: Sequence[str] = TOPICS) -> tuple[list[list[str]], list[bool]]:
+    """Per document, the topics at or above their thresholds, likeliest first, and whether there
+    was any: a relevant document has at least one topic, so one with none gets its likeliest
+    (and `predict` flags it uncertain)."""
+    above = (topic_scores >= np.asarray(thresholds)).tolist()
+    order = np.argsort(-topic_scores, axis=1, kind="stable").tolist()
+    chosen = [[labels[k] for k in ranked if row[k]] for ranked, row in zip(order, above)]
+    return [topics or [labels[ranked[0]]] for topics, ranked in zip(chosen, order)], [bool(topics) for topics in chosen]
 
 
 def _check_documents(texts: object) -> None:

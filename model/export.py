@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from model.artifact import ArtifactError, load_artifact, sha256_of
-from model.classifier import MAX_CHARS, RegsecClassifier
+from model.classifier import MAX_CHARS, RegsecClassifier, decide_topics
 from model.labels import TOPICS
 
 # Every type a regsec skops file may ask for beyond skops' own safe defaults (builtins, numpy
@@ -304,15 +304,8 @@ def decide(
     relevance: np.ndarray, topic_scores: np.ndarray, relevance_threshold: float, topic_thresholds: Sequence[float], topics: Sequence[str] = TOPICS
 ) -> list[tuple[bool, list[str]]]:
     """(relevant, topics) per document by the rule `RegsecClassifier.predict` applies (without its English check)."""
-    thresholds = np.asarray(topic_thresholds)
-    out = []
-    for rel, scores in zip(relevance, topic_scores):
-        if rel < relevance_threshold:
-            out.append((False, []))
-            continue
-        order = np.argsort(-scores, kind="stable")
-        out.append((True, [topics[k] for k in order if scores[k] >= thresholds[k]] or [topics[order[0]]]))
-    return out
+    chosen, _ = decide_topics(np.asarray(topic_scores).reshape(len(relevance), -1), topic_thresholds, topics)
+    return [(True, labels) if rel >= relevance_threshold else (False, []) for rel, labels in zip(relevance, chosen)]
 
 
 class OnnxScorer:
