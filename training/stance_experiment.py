@@ -4,9 +4,11 @@ gets" profiles and score each variant on the corpus test split, shared dev and t
 Relevance, topics and voices come from the packaged model (unchanged), so every variant is
 compared with the same relevance decisions; stance macro F1 is `training.evaluate.score`'s
 (documents with gold topics; a document judged off-topic counts as stance `none`), and the
-dev difference from the baseline gets `training.compare`'s paired bootstrap interval.
+difference from the baseline (`shipped`, the packaged profile, checked to reproduce the packaged
+model's stance) on corpus test and dev gets `training.compare`'s paired bootstrap interval.
 
 Run: python -m training.stance_experiment [variant ...]   (default: every variant, in order)
+     python -m training.stance_experiment --cost [variant ...]   (microseconds per article of each profile)
 """
 
 from __future__ import annotations
@@ -194,6 +196,196 @@ def combined(*makers: ProfileMaker) -> ProfileMaker:
     return make
 
 
+# ------------------------------------------------------------------ sentence views (2026-11-30 variants)
+# The shipped profile's two sentence models, read sentence by sentence: every later variant is
+# the shipped 11 columns plus (or in place of some of) numbers computed from these views.
+LEAD = 3  # sentences of the lead: wire reports frame the story there
+CONFIDENT = 0.5  # a sentence takes a side when the three-class model's argmax is that side above this
+
+
+@dataclass
+class SentenceView:
+    """One article as the shipped profile sees it: sentences, the binary model's support
+    probability and the three-class (support, oppose, none) probabilities of each, and the
+    shipped 11-column profile row."""
+
+    sentences: list[str]
+    support: np.ndarray
+    p3: np.ndarray
+    shipped: np.ndarray
+
+
+def sentence_views(profile: StanceProfile, texts: Sequence[str]) -> list[SentenceView]:
+    """Views of cleaned `texts` through a fitted StanceProfile (the packaged numpy transform)."""
+    from model.linear import sigmoid, softmax
+    from model.tokens import TokenBatch
+
+    split = [split_sentences(t) for t in texts]
+    batch = TokenBatch.from_sentences([[sentence_tokens_of(s) for s in doc] for doc in split])
+    shipped = profile.transform_batch(batch)
+    if profile.heads_ is None or batch.first_sentence[-1] == 0:
+        return [SentenceView(doc, np.zeros(len(doc)), np.zeros((len(doc), 3)), row) for doc, row in zip(split, shipped)]
+    support = sigmoid(profile.heads_.decisions(profile.features_.transform_sentences(batch))[:, 0])
+    p3 = softmax(profile.three_heads_.decisions(profile.three_features_.transform_sentences(batch)))
+    bounds = batch.first_sentence
+    return [SentenceView(doc, support[bounds[a] : bounds[a + 1]], p3[bounds[a] : bounds[a + 1]], shipped[a]) for a, doc in enumerate(split)]
+
+
+def sentence_tokens_of(sentence: str) -> list[str]:
+    """A sentence's tokens, as model.sentences.sentence_tokens makes them."""
+    from model.tokens import tokenize
+
+    return tokenize(sentence)
+
+
+_VIEW_CACHE: dict[int, tuple[list[SentenceView], StanceProfile]] = {}
+
+
+def training_views(texts: list[str], voices: list[list[dict]], groups: np.ndarray) -> tuple[list[SentenceView], StanceProfile]:
+    """Out-of-fold views of the training articles (the folds of model.stance_profile.out_of_fold_profiles,
+    so their shipped rows are exactly what RegsecClassifier.fit reads) and the profile fit on all of
+    them; computed once per process and shared by every view variant."""
+    from sklearn.model_selection import GroupKFold
+
+    key = hash((tuple(texts), tuple(groups.tolist())))
+    if key not in _VIEW_CACHE:
+        views: list[SentenceView | None] = [None] * len(texts)
+        for train_idx, held_idx in GroupKFold(n_splits=FOLDS).split(np.zeros(len(texts)), groups=groups):
+            profile = StanceProfile(seed=SEED).fit([texts[i] for i in train_idx], [voices[i] for i in train_idx])
+            for i, view in zip(held_idx, sentence_views(profile, [texts[i] for i in held_idx])):
+                views[i] = view
+        _VIEW_CACHE[key] = (views, StanceProfile(seed=SEED).fit(texts, voices))  # type: ignore[assignment]
+    return _VIEW_CACHE[key]
+
+
+ViewRow = Callable[[SentenceView], np.ndarray]
+
+
+def view_profile(*rows: ViewRow) -> ProfileMaker:
+    """A profile maker whose columns are `rows` of each article's sentence view, side by side."""
+
+    def row(view: SentenceView) -> np.ndarray:
+        return np.concatenate([np.atleast_1d(r(view)) for r in rows])
+
+    def make(texts: list[str], voices: list[list[dict]], groups: np.ndarray) -> tuple[np.ndarray, Callable[[list[str]], np.ndarray]]:
+        views, full = training_views(texts, voices, groups)
+        return np.array([row(v) for v in views]), lambda new: np.array([row(v) for v in sentence_views(full, new)])
+
+    return make
+
+
+def shipped_row(view: SentenceView) -> np.ndarray:
+    """The packaged profile: 8 binary-model columns and 3 three-class balance columns."""
+    return view.shipped
+
+
+def balance3_row(view: SentenceView) -> np.ndarray:
+    """Only the packaged profile's three-class balance columns."""
+    return view.shipped[BINARY_COLUMNS:]
+
+
+def confident_sides(p3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which sentences confidently support, which confidently oppose (three-class argmax above CONFIDENT)."""
+    if len(p3) == 0:
+        return np.zeros(0, bool), np.zeros(0, bool)
+    side = p3.argmax(axis=1)
+    return (side == 0) & (p3[:, 0] > CONFIDENT), (side == 1) & (p3[:, 1] > CONFIDENT)
+
+
+def sentence_holders(sentence: str) -> list[tuple[str, str]]:
+    """(actor, role) of those who hold a sentence's position: its speakers, else the first actor named."""
+    from model.actors import find_mentions
+    from model.voices import holders
+
+    mentions = find_mentions(sentence)
+    return [(m.actor, m.role) for m in holders(sentence, mentions)[0]] if mentions else []
+
+
+HOLDER_SIZE = 4
+
+
+def holder_row(view: SentenceView) -> np.ndarray:
+    """Who holds each side: distinct (actor, role) holding confidently supporting vs confidently
+    opposing sentences (an actor on both sides counts where it has more sentences, nowhere on a tie),
+    as log counts, their balance min/max and the support share of holders (0.5 with none).
+    Only confident sentences are read, so find_mentions runs on a few sentences per article."""
+    support, oppose = confident_sides(view.p3)
+    tally: dict[tuple[str, str], int] = {}
+    for i in np.flatnonzero(support | oppose):
+        for key in set(sentence_holders(view.sentences[i])):
+            tally[key] = tally.get(key, 0) + (1 if support[i] else -1)
+    n_support = sum(v > 0 for v in tally.values())
+    n_oppose = sum(v < 0 for v in tally.values())
+    return np.array(
+        [
+            np.log1p(n_support),
+            np.log1p(n_oppose),
+            min(n_support, n_oppose) / max(n_support, n_oppose, 1),
+            n_support / (n_support + n_oppose) if n_support + n_oppose else 0.5,
+        ]
+    )
+
+
+LEAD_SIZE = 5
+
+
+def lead_row(view: SentenceView) -> np.ndarray:
+    """Framing in the lead against the body, and how much of the article takes no position:
+    mean support and oppose probability over the first LEAD sentences and over the rest, and the
+    mean `none` probability of all sentences (the standard's "no one evaluates the target")."""
+    p = view.p3
+    if len(p) == 0:
+        return np.zeros(LEAD_SIZE)
+    lead, rest = p[:LEAD], p[LEAD:]
+    rest_means = rest[:, :2].mean(axis=0) if len(rest) else np.zeros(2)
+    return np.array([*lead[:, :2].mean(axis=0), *rest_means, p[:, 2].mean()])
+
+
+ENTROPY_SIZE = 2
+
+
+def entropy_row(view: SentenceView) -> np.ndarray:
+    """How mixed the sentence stances are: entropy (bits) of the article's support/oppose/none mass,
+    and of the support/oppose split of its side-taking mass (1 = the two sides level)."""
+    p = view.p3
+    if len(p) == 0:
+        return np.zeros(ENTROPY_SIZE)
+    mass = p.sum(axis=0) / len(p)
+    sides = mass[:2] / (mass[:2].sum() + 1e-9)
+
+    def bits(q: np.ndarray) -> float:
+        q = q[q > 0]
+        return float(-(q * np.log2(q)).sum())
+
+    return np.array([bits(mass) / np.log2(3), bits(sides)])
+
+
+def gated_binary_row(view: SentenceView) -> np.ndarray:
+    """The packaged profile's 8 binary-model columns, each sentence weighted by how likely it is to
+    take a side at all (1 - the three-class `none` probability): the binary model must call every
+    factual sentence support or oppose, and ungated those sentences count as critics or supporters."""
+    s, p = view.support, view.p3
+    if len(s) == 0:
+        return np.zeros(BINARY_COLUMNS)
+    o = 1.0 - s
+    side = 1.0 - p[:, 2]
+    weight = np.abs(s - o) * side
+    mass = weight.sum() + 1e-6
+    confident_support, confident_oppose = (side * (s > 0.5)).sum(), (side * (o > 0.5)).sum()
+    return np.array(
+        [
+            (s * weight).sum() / mass,
+            (o * weight).sum() / mass,
+            confident_support / len(s),
+            confident_oppose / len(s),
+            (s * side).max(),
+            (o * side).max(),
+            np.log1p(confident_support),
+            np.log1p(confident_oppose),
+        ]
+    )
+
+
 # ------------------------------------------------------------------ harness
 @dataclass
 class EvalSet:
@@ -287,6 +479,8 @@ def run_variant(h: Harness, name: str, maker: ProfileMaker, c: float = C, scale:
         n_first = h.X.shape[1]
     classes = [STANCES[k] for k in head.classes_]
     result: dict[str, Any] = {"variant": name, "profile_width": width, "sets": {}}
+    if not stack:  # selection number that never reads an eval set: stance macro F1 of the training articles, out of fold
+        result["train_out_of_fold_macro_f1"] = out_of_fold_macro_f1(hstack([h.X, csr_matrix(oof * scale)]).tocsr(), h.y, h.groups, c)
     for s in h.sets:
         if transform is None:  # voice features at prediction time: the packaged extractor's voices
             profile = np.array([voice_row(p.voices) if p.relevant else voice_row(h.extractor.extract(t)) for p, t in zip(s.packaged, s.cleaned)])
@@ -323,6 +517,18 @@ def run_variant(h: Harness, name: str, maker: ProfileMaker, c: float = C, scale:
     return result
 
 
+def out_of_fold_macro_f1(X: Any, y: np.ndarray, groups: np.ndarray, c: float = C) -> float:
+    """Stance macro F1 of the head's logistic regression over event folds of the training articles
+    (the folds the profiles were made out of, so a held-out article's profile never saw its own fold)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+
+    splits = list(GroupKFold(n_splits=FOLDS).split(np.zeros(len(y)), y, groups))
+    estimator = LogisticRegression(C=c, class_weight="balanced", max_iter=5000, random_state=SEED)
+    return round(float(f1_score(y, cross_val_predict(estimator, X, y, cv=splits), average="macro")), 4)
+
+
 def paired_interval(gold: list[dict], old: list[Prediction], new: list[Prediction]) -> tuple[float, float]:
     """95% paired-bootstrap interval of new - old stance macro F1 (training.compare's bootstrap)."""
     old_boot, new_boot = bootstrap_metrics(gold, old, new, seed=SEED)
@@ -341,6 +547,18 @@ VARIANTS: dict[str, tuple[ProfileMaker, dict[str, float]]] = {
     "voices": (_voice_fit(), {}),
     "three_class+voices": (combined(_three_class_fit(False, three_class_row, THREE_CLASS_SIZE), _voice_fit()), {}),
 }
+# 2026-11-30: the shipped profile (binary+balance3 through model.stance_profile) and additions to it, as rows of sentence views
+VIEW_VARIANTS: dict[str, tuple[ViewRow, ...]] = {
+    "shipped": (shipped_row,),
+    "shipped+holders": (shipped_row, holder_row),
+    "shipped+lead": (shipped_row, lead_row),
+    "shipped+entropy": (shipped_row, entropy_row),
+    "gated+balance3": (gated_binary_row, balance3_row),
+    "shipped+gated": (shipped_row, gated_binary_row),
+    "shipped+lead+entropy": (shipped_row, lead_row, entropy_row),
+}
+VARIANTS.update({name: (view_profile(*rows), {}) for name, rows in VIEW_VARIANTS.items()})
+BASELINE = "shipped"  # what every variant's paired interval is against: the packaged model's stance head
 
 
 def parse_variant(name: str) -> tuple[ProfileMaker, float, float, bool]:
@@ -354,30 +572,87 @@ def parse_variant(name: str) -> tuple[ProfileMaker, float, float, bool]:
     return VARIANTS[base][0], float(values.get("C", C)), float(values.get("scale", 1.0)), values.get("stack") == "1"
 
 
+def stance_errors(gold: list[dict], predictions: list[Prediction]) -> dict[str, Any]:
+    """The error pattern under study, over documents with gold topics: neutral recall, oppose
+    precision, gold neutral predicted oppose, and how often oppose is predicted."""
+    pairs = [(g["stance"], p.stance) for g, p in zip(gold, predictions) if g["topics"]]
+    neutral = [predicted for want, predicted in pairs if want == "neutral"]
+    said_oppose = [want for want, predicted in pairs if predicted == "oppose"]
+    return {
+        "neutral_recall": round(neutral.count("neutral") / max(1, len(neutral)), 3),
+        "oppose_precision": round(said_oppose.count("oppose") / max(1, len(said_oppose)), 3),
+        "neutral_as_oppose": f"{neutral.count('oppose')}/{len(neutral)}",
+        "oppose_predicted_right": f"{said_oppose.count('oppose')}/{len(said_oppose)}",
+    }
+
+
+def eval_texts() -> list[str]:
+    """Cleaned texts of the corpus test split and shared dev: the articles prediction cost is measured on."""
+    config = TrainConfig()
+    _, test = split_records(load_training_records(config).records, config.test_percent)
+    return [clean_text(r.data["text"]) for r in [*test, *load_labeled([SHARED_DEV])[0]]]
+
+
+def _best_seconds(run: Callable[[], object], repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def measure_cost(names: Sequence[str]) -> None:
+    """Microseconds per article, best of 3, on the corpus test split and dev through the packaged
+    profile: the shipped profile's transform (batches of 256, tokens ready), the whole stance path
+    without voices (`predict_scores`, from raw text), and each view variant's columns beyond the
+    shipped ones (per-article Python over ready sentence views: an upper bound for numpy-only columns)."""
+    from model.tokens import TokenBatch
+
+    clf, _ = load_artifact(None)
+    texts = eval_texts()
+    batches = [TokenBatch.from_sentences([[sentence_tokens_of(s) for s in split_sentences(t)] for t in texts[i : i + 256]]) for i in range(0, len(texts), 256)]
+    per_article = 1e6 / len(texts)
+    row = {"articles": len(texts)}
+    row["shipped_profile_us"] = round(_best_seconds(lambda: [clf.profile_.transform_batch(b) for b in batches]) * per_article, 1)
+    row["predict_scores_us"] = round(_best_seconds(lambda: [clf.predict_scores(texts[i : i + 256]) for i in range(0, len(texts), 256)]) * per_article, 1)
+    views = sentence_views(clf.profile_, texts)
+    for name in names or [n for n in VIEW_VARIANTS if n != BASELINE]:
+        extra = [r for r in VIEW_VARIANTS[name] if r is not shipped_row]
+        _ = [r(v) for v in views for r in extra]  # warm caches (regex compilation)
+        row[name + "_extra_us"] = round(_best_seconds(lambda extra=extra: [r(v) for v in views for r in extra]) * per_article, 1)
+    print(json.dumps(row), flush=True)
+
+
 def main(names: Sequence[str]) -> None:
-    """Run the named variants (all by default) and print one JSON line per variant."""
+    """Run the named variants (all by default) and print one JSON line per variant; intervals are
+    against BASELINE, which is checked to reproduce the packaged model's stance predictions."""
     h = build_harness()
-    baseline = None
     for s in h.sets:  # the packaged model's own stance, for the reproduction check
         print(json.dumps({"variant": "packaged", "set": s.name, "macro_f1": score(s.gold, s.packaged)["stance"]["macro_f1"]}), flush=True)
+    baseline = None
     for name in names or list(VARIANTS):
         maker, c, scale, stack = parse_variant(name)
         result = run_variant(h, name, maker, c, scale, stack)
         if baseline is None:
-            baseline = run_variant(h, "baseline_binary", binary_profile) if name != "baseline_binary" else result
+            baseline = run_variant(h, BASELINE, VARIANTS[BASELINE][0]) if name != BASELINE else result
             packaged = {s.name: [p.stance for p in s.packaged] for s in h.sets}
             same = {k: packaged[k] == [p.stance for p in v["predictions"]] for k, v in baseline["sets"].items()}
-            print(json.dumps({"baseline_reproduces_packaged_stance": same}), flush=True)
-        row = {"variant": name, "seconds": result["seconds"], "width": result["profile_width"]}
+            print(json.dumps({"baseline": BASELINE, "baseline_reproduces_packaged_stance": same}), flush=True)
+        row = {"variant": name, "seconds": result["seconds"], "width": result["profile_width"], "train_oof": result.get("train_out_of_fold_macro_f1")}
         for set_name, entry in result["sets"].items():
             row[set_name] = entry["macro_f1"]
             if set_name != "seeds":
                 gold = next(s.gold for s in h.sets if s.name == set_name)
                 row[set_name + "_interval_vs_baseline"] = paired_interval(gold, baseline["sets"][set_name]["predictions"], entry["predictions"])
                 row[set_name + "_per_label"] = entry["per_label_f1"]
+                row[set_name + "_errors"] = stance_errors(gold, entry["predictions"])
         row["seeds"] = result["sets"]["seeds"]["seed_detail"]
         print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:2] == ["--cost"]:
+        measure_cost(sys.argv[2:])
+    else:
+        main(sys.argv[1:])
