@@ -19,13 +19,14 @@ _TAIL_MARKERS = re.compile(
 # Lines that are page furniture rather than article prose: each kind of noise line, the words
 # one of which it must contain, and its pattern (case-insensitive). A line is matched only against
 # the kinds whose words it contains: most lines contain none.
-_SOCIAL = r"share|share this(?: article| story)?|tweet|email|print|whatsapp|facebook|twitter|linkedin|reddit|copy link"
+_SOCIAL_WORDS = ("share", "tweet", "email", "print", "whatsapp", "facebook", "twitter", "linkedin", "reddit", "copy link")
+_SOCIAL = "|".join(_SOCIAL_WORDS)
 _NOISE_KINDS = (
     (("photo",), r"\bphoto\b.{0,40}(/|\bcredit\b|\bcourtesy\b)|\bAFP PHOTO\b|\(photo:"),
     (("photo", "image", "caption"), r"^\s*(photo|image|file photo|caption)\s*[:|]"),
     (("getty",), r"\bgetty images\b"),
     (("cookie",), r"\bcookies?\b.{0,80}\b(accept|consent|policy|experience|browsing)\b|\bwe use cookies\b"),
-    (tuple(_SOCIAL.replace("(?: article| story)?", "").split("|")), rf"^\s*(?:{_SOCIAL})(?:\s*[|/·•,]\s*(?:{_SOCIAL}))*\s*$"),
+    (_SOCIAL_WORDS, rf"^\s*(?:{_SOCIAL}|share this(?: article| story)?)(?:\s*[|/·•,]\s*(?:{_SOCIAL}))*\s*$"),  # a row of share buttons
     (("sign up", "subscribe"), r"\b(sign up|subscribe)\b.{0,60}\b(newsletter|inbox|updates)\b"),
     (("advertisement",), r"^\s*advertisement\s*$"),
     (("read more",), r"^\s*read more\s*:?"),
