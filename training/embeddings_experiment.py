@@ -26,8 +26,6 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +37,7 @@ from model.labels import TOPICS
 from model.linear import LinearHeads, heads_from_sklearn
 from model.prediction import Prediction
 from model.text_cleaning import clean_text
-from model.tokens import tokenize
+from model.tokens import TokenBatch, tokenize
 from training.compare import compare_predictions
 from training.evaluate import score
 from training.records import LabeledRecord
@@ -64,7 +62,7 @@ class WordVectors:
         return self.embed_tokens(tokenize(text))
 
     def embed_tokens(self, tokens: list[str]) -> np.ndarray:
-        """`embed_one` for a text already tokenized by `model.features.tokenize`."""
+        """`embed_one` for a text already tokenized by `model.tokens.tokenize`."""
         rows = [i for i in map(self.index.get, tokens) if i is not None]
         if not rows:
             return np.zeros(self.vectors.shape[1], dtype=np.float32)
@@ -81,23 +79,25 @@ class WordVectors:
         return len("\n".join(self.words).encode("utf-8")) + self.vectors.astype(np.float16).nbytes
 
 
-@dataclass
 class EmbeddedFeatures(TfidfFeatures):
     """TF-IDF columns followed by alpha * the document embedding, so a refit model predicts through the unchanged code path."""
 
-    table: WordVectors | None = None
-    alpha: float = 1.0
+    def __init__(self, features: TfidfFeatures, table: WordVectors, alpha: float = 1.0) -> None:
+        super().__init__(features.vocabulary, features.idf, features.ngram_range, features.word_index)
+        self.table = table
+        self.alpha = alpha
 
-    def transform_tokens(self, documents: Sequence[list[str]]) -> SparseRows:
-        """The TF-IDF rows with each document's embedding appended as columns len(vocabulary) onwards."""
-        rows = super().transform_tokens(documents)
+    def transform_articles(self, batch: TokenBatch) -> SparseRows:
+        """The TF-IDF rows with each article's embedding appended as columns len(vocabulary) onwards
+        (`transform` and `transform_tokens` read articles through this too)."""
+        rows = super().transform_articles(batch)
         columns = len(self.vocabulary) + np.arange(self.table.vectors.shape[1])
         indices, values = [], []
-        for i, tokens in enumerate(documents):
+        for i, tokens in enumerate(batch.article_tokens()):
             start, end = rows.indptr[i], rows.indptr[i + 1]
             indices += [rows.indices[start:end], columns]
             values += [rows.values[start:end], self.alpha * self.table.embed_tokens(tokens)]
-        indptr = rows.indptr + len(columns) * np.arange(len(documents) + 1)
+        indptr = rows.indptr + len(columns) * np.arange(len(batch) + 1)
         return SparseRows(indptr, np.concatenate(indices or [columns[:0]]), np.concatenate(values or [np.zeros(0)]))
 
 
@@ -155,7 +155,7 @@ def with_embeddings(base: RegsecClassifier, train: list[LabeledRecord], X: Any, 
         np.concatenate([new.calib_b, old.calib_b[k:]]),
     )
     f = base.features_
-    clf.features_ = EmbeddedFeatures(f.vocabulary, f.idf, f.ngram_range, table, alpha)
+    clf.features_ = EmbeddedFeatures(f, table, alpha)
     clf.topic_thresholds_ = thresholds
     return clf
 
