@@ -75,6 +75,8 @@ def check_corpus(
         n = len(rec.data["text"].split())
         if not MIN_WORDS <= n <= MAX_WORDS:
             report.problems.append(Problem(rec.source, rec.line, f"{n} words; documents run {MIN_WORDS}-{MAX_WORDS}"))
+        if _opposition_without_domestic_politics(rec.data):
+            report.problems.append(Problem(rec.source, rec.line, "an opposition voice but no domestic_politics topic (data/LABELS.md section 6)"))
     report.problems += _duplicates_and_repetition(records, report)
     if references:
         report.problems += _reference_overlap(records, references)
@@ -83,6 +85,12 @@ def check_corpus(
         report.shortfalls = _shortfalls(report.counts, minimums)
     report.problems.sort(key=lambda p: (p.source, p.line))
     return report
+
+
+def _opposition_without_domestic_politics(record: dict) -> bool:
+    """Section 6 of data/LABELS.md: a document that codes an opposition voice has a sentence of
+    domestic politics, so it carries the topic; a record breaking that is mislabeled one way or the other."""
+    return any(v["role"] == "opposition" for v in record["voices"]) and "domestic_politics" not in record["topics"]
 
 
 def _duplicates_and_repetition(records: list[LabeledRecord], report: CheckReport) -> list[Problem]:

@@ -52,6 +52,16 @@ def test_copied_reference_text_is_caught(tmp_path):
     assert any("held-out article ref.txt" in p.message for p in report.problems)
 
 
+def test_an_opposition_voice_without_domestic_politics_is_reported(tmp_path):
+    text = " ".join(PROSE)
+    voice = {"actor": "KOR", "role": "opposition", "stance": "oppose", "evidence": PROSE[0]}
+    labeled = {"topics": ["alliance_cooperation"], "target": "a pact", "stance": "oppose", "voices": [voice]}
+    fixed = {**labeled, "topics": ["alliance_cooperation", "domestic_politics"]}
+    mislabeled = check_corpus([_write(tmp_path / "mislabeled.jsonl", [_doc(1, text, **labeled)])], minimums=None)
+    assert [p.message for p in mislabeled.problems] == ["an opposition voice but no domestic_politics topic (data/LABELS.md section 6)"]
+    assert check_corpus([_write(tmp_path / "fixed.jsonl", [_doc(1, text, **fixed)])], minimums=None).problems == []
+
+
 def test_ngrams_are_word_sequences():
     assert ngrams("a b c d e f g h i", n=8) == {"a b c d e f g h", "b c d e f g h i"}
 
