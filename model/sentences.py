@@ -39,8 +39,8 @@ def _is_abbreviation(chunk: str) -> bool:
     """True when `chunk` ends in an abbreviation or a single initial rather than a sentence."""
     if not chunk.endswith("."):
         return False
-    last = chunk.rstrip(".").split()[-1] if chunk.rstrip(".").split() else ""
-    word = last.strip("\"“‘(").lower()
+    words = chunk.rstrip(".").rsplit(None, 1)
+    word = words[-1].strip("\"“‘(").lower() if words else ""
     return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 
 

@@ -69,7 +69,8 @@ def clean_text(raw: str) -> str:
         if kinds and _is_noise(stripped, kinds):
             continue
         kept.append(stripped)
-        words_so_far += len(stripped.split())
+        if words_so_far < _MIN_WORDS_BEFORE_TAIL:  # counted only until the tail markers apply
+            words_so_far += len(stripped.split())
     return "\n".join(kept)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from training.train import DEFAULT_DATA, REPO
 
 BATCH_DOCS = 5000
-PASSES = 3  # batch figures are the best of this many passes over the same articles, after a warm-up
+PASSES = 5  # batch figures are the best of this many passes over the same articles, after a warm-up
 RUNS = 5
 
 
