@@ -14,6 +14,7 @@ LEXICON_DIR = Path(__file__).parent / "lexicon"
 ROLE_PRIORITY = ("opposition", "public", "government")
 ROLE_WINDOW = 5  # words either side of a name searched for role words
 _CLAUSE_BREAK = re.compile(r"[,;:“”\"()]")
+_TITLE_WORDS = re.compile(r"(?:\s+(?:[A-Z][\w.-]*|spokesman|spokeswoman|spokesperson))*\s+")
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ def _read_tsv(name: str) -> list[list[str]]:
 def _lexicon() -> tuple[re.Pattern[str], dict[str, tuple[str, str]], list[tuple[str, re.Pattern[str]]]]:
     names = {phrase: (actor, role) for phrase, actor, role in _read_tsv("actors.tsv")}
     # The longest name that fits wins ("South Korean" over "South Korea"): see `phrase_alternation`.
-    name_pattern = re.compile(rf"(?<![\w.])({phrase_alternation(names)})(?:['’]s)?(?![\w])")
+    # The lookahead on the names' first letters lets the engine skip most positions quickly.
+    first_letters = "".join(sorted({re.escape(phrase[0]) for phrase in names}))
+    name_pattern = re.compile(rf"(?=[{first_letters}])(?<![\w.])({phrase_alternation(names)})(?:['’]s)?(?![\w])")
     words: dict[str, list[str]] = {role: [] for role in ROLE_PRIORITY}
     for phrase, role in _read_tsv("roles.tsv"):
         words[role].append(phrase.lower())
@@ -76,7 +79,11 @@ def find_mentions(sentence: str) -> list[Mention]:
     mentions = []
     for match in name_pattern.finditer(sentence):
         actor, role = names[match.group(1)]
-        cue = _role_nearby(sentence, match.start(), match.end(), roles)
+        if role != "any" and mentions and _is_title_of(sentence, mentions[-1], match.start(), actor):
+            mentions.pop()  # "Japanese Foreign Minister Fumio Kishida" names one actor, Kishida
+        # After a named official or body only the next word can recast it ("PLA expert"); what
+        # follows further on is what it did ("Kishida told public broadcaster NHK").
+        cue = _role_nearby(sentence, match.start(), match.end(), roles, words_after=ROLE_WINDOW if role == "any" else 1)
         if role == "any":
             role = cue or "government"
         elif cue in ("opposition", "public"):
@@ -85,9 +92,16 @@ def find_mentions(sentence: str) -> list[Mention]:
     return mentions
 
 
-def _role_nearby(sentence: str, start: int, end: int, roles: list[tuple[str, re.Pattern[str]]]) -> str | None:
-    """The highest-priority role word within ROLE_WINDOW words of the span, in the same clause."""
+def _is_title_of(sentence: str, previous: Mention, start: int, actor: str) -> bool:
+    """Whether `previous` is a country word in the title of the official named at `start`: the same
+    actor, with only title words between ("Japanese Foreign Minister", "Chinese Premier")."""
+    return previous.actor == actor and previous.end < start and bool(_TITLE_WORDS.fullmatch(sentence[previous.end : start]))
+
+
+def _role_nearby(sentence: str, start: int, end: int, roles: list[tuple[str, re.Pattern[str]]], words_after: int = ROLE_WINDOW) -> str | None:
+    """The highest-priority role word within ROLE_WINDOW words before the span or `words_after`
+    words after it, in the same clause."""
     before = _CLAUSE_BREAK.split(sentence[max(0, start - 120) : start])[-1].split()[-ROLE_WINDOW:]
-    after = _CLAUSE_BREAK.split(sentence[end : end + 120], maxsplit=1)[0].split()[:ROLE_WINDOW]
+    after = _CLAUSE_BREAK.split(sentence[end : end + 120], maxsplit=1)[0].split()[:words_after]
     window = " ".join(before + after)
     return next((role for role, pattern in roles if pattern.search(window)), None)

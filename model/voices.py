@@ -48,6 +48,8 @@ _SOURCE_NOUN = re.compile(
     re.I,
 )
 _APPOSITIVE = re.compile(r"^\s*,[^,]{0,120},")  # "China, already angry at ..., sharply criticised"
+# A sentence that is one quotation and nothing else: "“We will respond.”"
+_WHOLE_QUOTATION = re.compile(r"\s*[“\"][^“”\"]+[”\"]\W*$")
 
 
 _NEGATED = re.compile(
@@ -106,20 +108,22 @@ def _candidates(sentences: list[str]) -> tuple[dict[tuple[str, str], _Candidate]
     """Candidates of an article, and the indices of sentences long enough to judge."""
     cands: dict[tuple[str, str], _Candidate] = {}
     usable = []
+    speakers: list[Mention] = []  # who spoke in the sentence before
     for i, sentence in enumerate(sentences):
-        if len(sentence.split()) < MIN_WORDS:
-            continue
-        mentions = find_mentions(sentence)
-        if not mentions:
+        mentions = find_mentions(sentence) if len(sentence.split()) >= MIN_WORDS else []
+        found, as_speaker = holders(sentence, mentions) if mentions else ([], False)
+        if not as_speaker and speakers and _WHOLE_QUOTATION.match(sentence) and len(sentence.split()) >= MIN_WORDS:
+            found, as_speaker = speakers, True  # a quotation alone goes on with the last speaker's words
+        speakers = found if as_speaker else []
+        if not found:
             continue
         usable.append(i)
         for m in mentions:
-            cand = cands.setdefault((m.actor, m.role), _Candidate(first_seen=i))
-            cand.mentioned += 1
-        found, as_speaker = holders(sentence, mentions)
-        for key in ((m.actor, m.role) for m in found):
-            cands[key].sentences.append(i)
-            cands[key].as_speaker |= as_speaker
+            cands.setdefault((m.actor, m.role), _Candidate(first_seen=i)).mentioned += 1
+        for key in {(m.actor, m.role): None for m in found}:
+            cand = cands.setdefault(key, _Candidate(first_seen=i))
+            cand.sentences.append(i)
+            cand.as_speaker |= as_speaker
     return {k: c for k, c in cands.items() if c.sentences}, usable
 
 

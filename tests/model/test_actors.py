@@ -25,6 +25,21 @@ def test_role_words_nearby_decide_opposition_and_public():
     assert _who("Former U.S. officials warned against it.") == [("U.S.", "USA", "public")]
 
 
+def test_a_country_word_in_an_officials_title_is_part_of_one_mention():
+    assert _who("NHK quoted Japanese Foreign Minister Fumio Kishida as saying so.") == [("Fumio Kishida", "JPN", "government")]
+    assert _who("Chinese Foreign Ministry spokesman Geng Shuang said so.") == [("Geng Shuang", "CHN", "government")]
+    # Not a title: other words between, or another actor.
+    assert _who("Japanese officials and Kishida agreed.") == [("Japanese", "JPN", "government"), ("Kishida", "JPN", "government")]
+    assert _who("Chinese President Moon Jae-in is not a thing.")[0][1] == "CHN"
+
+
+def test_a_named_official_is_recast_only_by_the_word_right_after_it():
+    assert _who("Kishida told public broadcaster NHK so.") == [("Kishida", "JPN", "government")]
+    assert _who("As President Park Geun Hye faces mounting public pressure, she signed.") == [("Park Geun Hye", "KOR", "government")]
+    assert _who("A PLA expert said the drills were a warning.") == [("PLA", "CHN", "public")]
+    assert _who("Former President Moon Jae-in objected.") == [("Moon Jae-in", "KOR", "public")]
+
+
 def test_longest_name_wins_and_abbreviations_are_whole_words():
     assert _who("The Global Times said so.") == [("Global Times", "CHN", "government")]
     assert _who("USB drives and usury are not actors; the U.S. is.") == [("U.S.", "USA", "government")]

@@ -7,7 +7,7 @@ import pytest
 from model.actors import find_mentions
 from model.sentences import split_sentences
 from model.text_cleaning import clean_text
-from model.voices import holders, takes_no_position
+from model.voices import _candidates, holders, takes_no_position
 from tests.conftest import REPO
 
 
@@ -31,6 +31,19 @@ def test_criticism_from_several_sources():
 
 def test_reported_speech_inside_reported_speech_belongs_to_the_inner_speaker():
     assert _holders("Seoul’s defense ministry said Beijing had told it that the deployment was unacceptable.")[0] == [("CHN", "government")]
+
+
+def test_a_quotation_standing_alone_goes_on_with_the_last_speaker():
+    sentences = [
+        "“North Korea is ready to conduct more nuclear tests at any time,” South Korea’s Defense Ministry said.",
+        "“Since we can now use Japan’s intelligence to deal with the threat, it will enhance our security.”",
+        "“Japan’s help matters,” the Yonhap news agency quoted an unnamed official as saying.",
+    ]
+    holding = {key: cand.sentences for key, cand in _candidates(sentences)[0].items()}
+    # The second sentence is the ministry's, not Japan's (the first actor named in it); the third
+    # names a speaker of its own, so the ministry's turn has ended.
+    assert holding[("KOR", "government")] == [0, 1]
+    assert 1 not in holding.get(("JPN", "government"), [])
 
 
 def test_negation_takes_no_position():
