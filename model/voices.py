@@ -50,6 +50,8 @@ _SOURCE_NOUN = re.compile(
 _APPOSITIVE = re.compile(r"^\s*,[^,]{0,120},")  # "China, already angry at ..., sharply criticised"
 # A sentence that is one quotation and nothing else: "“We will respond.”"
 _WHOLE_QUOTATION = re.compile(r"\s*[“\"][^“”\"]+[”\"]\W*$")
+# A quotation, then who said it: "“...,” the agency quoted an official as saying."
+_QUOTE_THEN_SPEAKER = re.compile(r"\s*[“\"][^“”\"]+[”\"],?\s+(?P<rest>.*\b(?:said|says|told|added|quoted|according to)\b.*)$", re.I)
 
 
 _NEGATED = re.compile(
@@ -114,6 +116,8 @@ def _candidates(sentences: list[str]) -> tuple[dict[tuple[str, str], _Candidate]
         found, as_speaker = holders(sentence, mentions) if mentions else ([], False)
         if not as_speaker and speakers and _WHOLE_QUOTATION.match(sentence) and len(sentence.split()) >= MIN_WORDS:
             found, as_speaker = speakers, True  # a quotation alone goes on with the last speaker's words
+        elif not as_speaker and (quoted := _QUOTE_THEN_SPEAKER.match(sentence)) and all(m.start < quoted.start("rest") for m in found):
+            found = []  # "“... Pyongyang ...,” an official said": the speaker is no actor we know
         speakers = found if as_speaker else []
         if not found:
             continue

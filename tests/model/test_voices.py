@@ -46,6 +46,11 @@ def test_a_quotation_standing_alone_goes_on_with_the_last_speaker():
     assert 1 not in holding.get(("JPN", "government"), [])
 
 
+def test_a_quotation_by_a_speaker_who_is_no_known_actor_is_held_by_no_one():
+    sentences = ["“Information on Pyongyang’s missiles will help us,” the Yonhap news agency quoted a Defense Ministry official as saying."]
+    assert _candidates(sentences)[0] == {}  # not North Korea's view, though Pyongyang is the first actor named
+
+
 def test_negation_takes_no_position():
     assert takes_no_position("Tokyo did not oppose the drills.")
     assert takes_no_position("Moscow has never backed the sanctions.")
