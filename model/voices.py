@@ -112,9 +112,10 @@ def _candidates(sentences: list[str]) -> tuple[dict[tuple[str, str], _Candidate]
     usable = []
     speakers: list[Mention] = []  # who spoke in the sentence before
     for i, sentence in enumerate(sentences):
-        mentions = find_mentions(sentence) if len(sentence.split()) >= MIN_WORDS else []
+        long_enough = len(sentence.split()) >= MIN_WORDS
+        mentions = find_mentions(sentence) if long_enough else []
         found, as_speaker = holders(sentence, mentions) if mentions else ([], False)
-        if not as_speaker and speakers and _WHOLE_QUOTATION.match(sentence) and len(sentence.split()) >= MIN_WORDS:
+        if not as_speaker and speakers and long_enough and _WHOLE_QUOTATION.match(sentence):
             found, as_speaker = speakers, True  # a quotation alone goes on with the last speaker's words
         elif not as_speaker and (quoted := _QUOTE_THEN_SPEAKER.match(sentence)) and all(m.start < quoted.start("rest") for m in found):
             found = []  # "“... Pyongyang ...,” an official said": the speaker is no actor we know
@@ -124,10 +125,9 @@ def _candidates(sentences: list[str]) -> tuple[dict[tuple[str, str], _Candidate]
         usable.append(i)
         for m in mentions:
             cands.setdefault((m.actor, m.role), _Candidate(first_seen=i)).mentioned += 1
-        for key in {(m.actor, m.role): None for m in found}:
-            cand = cands.setdefault(key, _Candidate(first_seen=i))
-            cand.sentences.append(i)
-            cand.as_speaker |= as_speaker
+        for key in ((m.actor, m.role) for m in found):  # a carried-over speaker is a candidate already
+            cands[key].sentences.append(i)
+            cands[key].as_speaker |= as_speaker
     return {k: c for k, c in cands.items() if c.sentences}, usable
 
 
