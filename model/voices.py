@@ -39,9 +39,13 @@ _SPEECH_VERBS = (
 _SPEECH = phrase_alternation(_SPEECH_VERBS)  # a prefix tree: each position tries a few letters, not 90 words
 _ADVERBS = r"(?:has\s+|have\s+|had\s+|also\s+|strongly\s+|sharply\s+|repeatedly\s+|again\s+)*"
 _SPEAKER_AFTER = re.compile(rf"^(?:['’]s)?\W*(?:\S+\s+){{0,7}}?{_ADVERBS}(?:{_SPEECH})\b", re.I)
-# Inverted attribution: "..., said foreign ministry spokesman Geng Shuang".
-_ATTRIBUTIONS = ("said", "says", "added", "noted", "stated", "wrote", "according to", "quoted", "quoting", "citing")
-_SPEAKER_BEFORE = re.compile(rf"\b(?:{phrase_alternation(_ATTRIBUTIONS)})\s+(?:\S+\s+){{0,6}}$", re.I)
+# Inverted attribution: "..., said foreign ministry spokesman Geng Shuang", "according to Seoul". A speech
+# verb inverts only after a clause ends: in "China says Seoul's decision ...", Seoul is what is said.
+_ATTRIBUTIONS = ("said", "says", "added", "noted", "stated", "wrote")
+_SOURCES = ("according to", "quoted", "quoting", "citing")
+_SPEAKER_BEFORE = re.compile(
+    rf"(?:(?:^|[,“”\"])\s*(?:{phrase_alternation(_ATTRIBUTIONS)})|\b(?:{phrase_alternation(_SOURCES)}))\s+(?:\S+\s+){{0,6}}$", re.I
+)
 _SOURCE_NOUN = re.compile(
     r"\b(?:criticism|protests?|opposition|objections?|condemnation|support|backing|praise|warnings?|anger|outrage|welcome)\s+"
     r"(?:\w+\s+){0,2}?(?:from|by)\s+(?:\S+\s+){0,8}$",
@@ -50,6 +54,10 @@ _SOURCE_NOUN = re.compile(
 _APPOSITIVE = re.compile(r"^\s*,[^,]{0,120},")  # "China, already angry at ..., sharply criticised"
 # A sentence that is one quotation and nothing else: "“We will respond.”"
 _WHOLE_QUOTATION = re.compile(r"\s*[“\"][^“”\"]+[”\"]\W*$")
+# A quotation whose speaker is named by a back-reference: "“...,” the ministry said."
+_BACK_REFERENCE = re.compile(
+    r"[”\"],?\s+(?:the\s+(?:\w+\s+)?(?:ministry|minister|spokesman|spokeswoman|spokesperson|office)|he|she)\s+(?:\w+\s+)?(?:said|says|added|told)\b"
+)
 # A quotation, then who said it: "“...,” the agency quoted an official as saying."
 _QUOTE_THEN_SPEAKER = re.compile(r"\s*[“\"][^“”\"]+[”\"],?\s+(?P<rest>.*\b(?:said|says|told|added|quoted|according to)\b.*)$", re.I)
 
@@ -111,15 +119,19 @@ def _candidates(sentences: list[str]) -> tuple[dict[tuple[str, str], _Candidate]
     cands: dict[tuple[str, str], _Candidate] = {}
     usable = []
     speakers: list[Mention] = []  # who spoke in the sentence before
+    last_speakers: list[Mention] = []  # who spoke last, in any sentence before
     for i, sentence in enumerate(sentences):
         long_enough = len(sentence.split()) >= MIN_WORDS
         mentions = find_mentions(sentence) if long_enough else []
         found, as_speaker = holders(sentence, mentions) if mentions else ([], False)
         if not as_speaker and speakers and long_enough and _WHOLE_QUOTATION.match(sentence):
             found, as_speaker = speakers, True  # a quotation alone goes on with the last speaker's words
+        elif not as_speaker and last_speakers and long_enough and _BACK_REFERENCE.search(sentence):
+            found, as_speaker = last_speakers, True  # "“...,” the ministry said": the speaker named last
         elif not as_speaker and (quoted := _QUOTE_THEN_SPEAKER.match(sentence)) and all(m.start < quoted.start("rest") for m in found):
             found = []  # "“... Pyongyang ...,” an official said": the speaker is no actor we know
         speakers = found if as_speaker else []
+        last_speakers = speakers or last_speakers
         if not found:
             continue
         usable.append(i)

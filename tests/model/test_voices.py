@@ -22,6 +22,8 @@ def test_speaker_patterns():
         True,
     )
     assert _holders("China, already angry at South Korea’s plans, sharply criticised Seoul and Tokyo.") == ([("CHN", "government")], True)
+    # "says" inverts the attribution only after a clause ends: here Seoul is what China says, not a speaker.
+    assert _holders("China says Seoul’s decision to deploy THAAD will raise the risk of conflict.") == ([("CHN", "government")], True)
 
 
 def test_criticism_from_several_sources():
@@ -44,6 +46,15 @@ def test_a_quotation_standing_alone_goes_on_with_the_last_speaker():
     # names a speaker of its own, so the ministry's turn has ended.
     assert holding[("KOR", "government")] == [0, 1]
     assert 1 not in holding.get(("JPN", "government"), [])
+
+
+def test_the_ministry_said_refers_back_to_the_speaker_named_last():
+    sentences = [
+        "South Korea’s defence ministry said the accord was necessary against growing threats.",
+        "The deal was signed on Wednesday morning at a closed ceremony.",
+        "“The North is ready to conduct more tests at any time,” the ministry said in a statement.",
+    ]
+    assert _candidates(sentences)[0][("KOR", "government")].sentences == [0, 2]
 
 
 def test_a_quotation_by_a_speaker_who_is_no_known_actor_is_held_by_no_one():
