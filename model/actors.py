@@ -95,7 +95,7 @@ def find_mentions(sentence: str) -> list[Mention]:
 def _is_title_of(sentence: str, previous: Mention, start: int, actor: str) -> bool:
     """Whether `previous` is a country word in the title of the official named at `start`: the same
     actor, with only title words between ("Japanese Foreign Minister", "Chinese Premier")."""
-    return previous.actor == actor and previous.end < start and bool(_TITLE_WORDS.fullmatch(sentence[previous.end : start]))
+    return previous.actor == actor and bool(_TITLE_WORDS.fullmatch(sentence[previous.end : start]))  # needs 1+ spaces between
 
 
 def _role_nearby(sentence: str, start: int, end: int, roles: list[tuple[str, re.Pattern[str]]], words_after: int = ROLE_WINDOW) -> str | None:
