@@ -14,6 +14,7 @@ Run: python -m training.stance_experiment [variant ...]   (default: every varian
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -395,6 +396,7 @@ class EvalSet:
     gold: list[dict[str, Any]]
     cleaned: list[str]
     packaged: list[Prediction]
+    ngram_texts: list[str] | None = None  # what the stance head's n-grams read, when not the cleaned text
 
 
 @dataclass
@@ -409,6 +411,7 @@ class Harness:
     X: Any
     sets: list[EvalSet]
     extractor: VoiceExtractor
+    all_cleaned: list[str]  # every training article, relevant or not (the vectorizer's fit)
 
 
 def build_harness() -> Harness:
@@ -441,6 +444,7 @@ def build_harness() -> Harness:
         X=X_all[idx],
         sets=sets,
         extractor=clf.voices_,
+        all_cleaned=cleaned_all,
     )
 
 
@@ -455,6 +459,9 @@ def fit_stance_head(X: Any, y: np.ndarray, groups: np.ndarray, c: float = C) -> 
     return CalibratedClassifierCV(estimator, method="sigmoid", cv=splits, ensemble=False).fit(X, y)
 
 
+_PROFILES: dict[int, tuple[np.ndarray, Any]] = {}
+
+
 def run_variant(h: Harness, name: str, maker: ProfileMaker, c: float = C, scale: float = 1.0, stack: bool = False) -> dict[str, Any]:
     """Fit the stance head with `maker`'s profile; stance predictions and scores on every set.
     Joint (default, as RegsecClassifier does): one logistic regression over n-grams and profile
@@ -465,7 +472,9 @@ def run_variant(h: Harness, name: str, maker: ProfileMaker, c: float = C, scale:
     from sklearn.model_selection import GroupKFold, cross_val_predict
 
     start = time.time()
-    oof, transform = maker(h.cleaned, h.voices, h.groups)
+    if id(maker) not in _PROFILES:  # a profile depends only on the maker: variants of one maker share it
+        _PROFILES[id(maker)] = maker(h.cleaned, h.voices, h.groups)
+    oof, transform = _PROFILES[id(maker)]
     width = oof.shape[1]
     if stack:
         splits = list(GroupKFold(n_splits=FOLDS).split(np.zeros(len(h.y)), h.y, h.groups))
@@ -487,7 +496,7 @@ def run_variant(h: Harness, name: str, maker: ProfileMaker, c: float = C, scale:
         else:
             profile = transform(s.cleaned)
         profile = profile.reshape(len(s.cleaned), width) * scale
-        ngrams = h.vectorizer.transform(s.cleaned)
+        ngrams = h.vectorizer.transform(s.ngram_texts or s.cleaned)
         X = np.hstack([ngram_model.decision_function(ngrams), profile]) if stack else hstack([ngrams, csr_matrix(profile)]).tocsr()
         proba = head.predict_proba(X)
         estimator = head.calibrated_classifiers_[0].estimator
@@ -515,6 +524,14 @@ def run_variant(h: Harness, name: str, maker: ProfileMaker, c: float = C, scale:
         result["sets"][s.name] = entry
     result["seconds"] = round(time.time() - start, 1)
     return result
+
+
+def narrated_harness(h: Harness) -> Harness:
+    """The harness with the stance head's n-grams read from each article's narration only."""
+    vectorizer = make_vectorizer(ngram_range=h.vectorizer.ngram_range, min_df=h.vectorizer.min_df)
+    vectorizer.fit([narration(t) for t in h.all_cleaned])
+    sets = [replace(s, ngram_texts=[narration(t) for t in s.cleaned]) for s in h.sets]
+    return replace(h, vectorizer=vectorizer, X=vectorizer.transform([narration(t) for t in h.cleaned]), sets=sets)
 
 
 def out_of_fold_macro_f1(X: Any, y: np.ndarray, groups: np.ndarray, c: float = C) -> float:
@@ -561,15 +578,24 @@ VARIANTS.update({name: (view_profile(*rows), {}) for name, rows in VIEW_VARIANTS
 BASELINE = "shipped"  # what every variant's paired interval is against: the packaged model's stance head
 
 
-def parse_variant(name: str) -> tuple[ProfileMaker, float, float, bool]:
+QUOTED = re.compile(r"“[^”\n]*(?:”|$)|\"[^\"\n]*(?:\"|$)", re.MULTILINE)
+
+
+def narration(text: str) -> str:
+    """The article without its quotations (curly or straight, to the end of the paragraph when
+    unclosed): what the writer says in their own words."""
+    return QUOTED.sub(" ", text)
+
+
+def parse_variant(name: str) -> tuple[ProfileMaker, float, float, bool, bool]:
     """`three_class`, or with stance-head settings: `C=1,scale=3,stack=1:three_class` (C of the
     n-gram logistic regression; scale multiplies the profile columns, lowering their effective
     penalty; stack=1 stacks out-of-fold n-gram decisions and the profile, see run_variant)."""
     settings, _, base = name.rpartition(":")
     values = dict(part.split("=") for part in settings.split(",") if part)
-    if base not in VARIANTS or set(values) - {"C", "scale", "stack"}:
+    if base not in VARIANTS or set(values) - {"C", "scale", "stack", "ngrams"}:
         raise SystemExit(f"unknown variant {name!r}; known: {', '.join(VARIANTS)} (optionally prefixed C=..,scale=..,stack=1:)")
-    return VARIANTS[base][0], float(values.get("C", C)), float(values.get("scale", 1.0)), values.get("stack") == "1"
+    return VARIANTS[base][0], float(values.get("C", C)), float(values.get("scale", 1.0)), values.get("stack") == "1", values.get("ngrams") == "narration"
 
 
 def stance_errors(gold: list[dict], predictions: list[Prediction]) -> dict[str, Any]:
@@ -632,8 +658,8 @@ def main(names: Sequence[str]) -> None:
         print(json.dumps({"variant": "packaged", "set": s.name, "macro_f1": score(s.gold, s.packaged)["stance"]["macro_f1"]}), flush=True)
     baseline = None
     for name in names or list(VARIANTS):
-        maker, c, scale, stack = parse_variant(name)
-        result = run_variant(h, name, maker, c, scale, stack)
+        maker, c, scale, stack, narrated = parse_variant(name)
+        result = run_variant(narrated_harness(h) if narrated else h, name, maker, c, scale, stack)
         if baseline is None:
             baseline = run_variant(h, BASELINE, VARIANTS[BASELINE][0]) if name != BASELINE else result
             packaged = {s.name: [p.stance for p in s.packaged] for s in h.sets}
