@@ -397,6 +397,7 @@ class EvalSet:
     cleaned: list[str]
     packaged: list[Prediction]
     ngram_texts: list[str] | None = None  # what the stance head's n-grams read, when not the cleaned text
+    ngram_columns: np.ndarray | None = None  # the n-gram columns the stance head reads, when not all
 
 
 @dataclass
@@ -497,6 +498,7 @@ def run_variant(h: Harness, name: str, maker: ProfileMaker, c: float = C, scale:
             profile = transform(s.cleaned)
         profile = profile.reshape(len(s.cleaned), width) * scale
         ngrams = h.vectorizer.transform(s.ngram_texts or s.cleaned)
+        ngrams = ngrams if s.ngram_columns is None else ngrams[:, s.ngram_columns]
         X = np.hstack([ngram_model.decision_function(ngrams), profile]) if stack else hstack([ngrams, csr_matrix(profile)]).tocsr()
         proba = head.predict_proba(X)
         estimator = head.calibrated_classifiers_[0].estimator
@@ -587,15 +589,25 @@ def narration(text: str) -> str:
     return QUOTED.sub(" ", text)
 
 
-def parse_variant(name: str) -> tuple[ProfileMaker, float, float, bool, bool]:
+def frequent_ngrams_harness(h: Harness, min_df: int) -> Harness:
+    """The harness with the stance head reading only n-grams in at least `min_df` training articles."""
+    df = np.bincount(h.vectorizer.transform(h.all_cleaned).indices, minlength=h.X.shape[1])
+    keep = np.flatnonzero(df >= min_df)
+    sets = [replace(s, ngram_columns=keep) for s in h.sets]
+    return replace(h, X=h.X[:, keep], sets=sets)
+
+
+def parse_variant(name: str) -> tuple[ProfileMaker, float, float, bool, bool, int]:
     """`three_class`, or with stance-head settings: `C=1,scale=3,stack=1:three_class` (C of the
     n-gram logistic regression; scale multiplies the profile columns, lowering their effective
-    penalty; stack=1 stacks out-of-fold n-gram decisions and the profile, see run_variant)."""
+    penalty; stack=1 stacks out-of-fold n-gram decisions and the profile, see run_variant;
+    ngrams=narration reads n-grams with quotations removed; mindf=K keeps n-grams of K+ articles)."""
     settings, _, base = name.rpartition(":")
     values = dict(part.split("=") for part in settings.split(",") if part)
-    if base not in VARIANTS or set(values) - {"C", "scale", "stack", "ngrams"}:
+    if base not in VARIANTS or set(values) - {"C", "scale", "stack", "ngrams", "mindf"}:
         raise SystemExit(f"unknown variant {name!r}; known: {', '.join(VARIANTS)} (optionally prefixed C=..,scale=..,stack=1:)")
-    return VARIANTS[base][0], float(values.get("C", C)), float(values.get("scale", 1.0)), values.get("stack") == "1", values.get("ngrams") == "narration"
+    narrated, min_df = values.get("ngrams") == "narration", int(values.get("mindf", 0))
+    return VARIANTS[base][0], float(values.get("C", C)), float(values.get("scale", 1.0)), values.get("stack") == "1", narrated, min_df
 
 
 def stance_errors(gold: list[dict], predictions: list[Prediction]) -> dict[str, Any]:
@@ -658,8 +670,10 @@ def main(names: Sequence[str]) -> None:
         print(json.dumps({"variant": "packaged", "set": s.name, "macro_f1": score(s.gold, s.packaged)["stance"]["macro_f1"]}), flush=True)
     baseline = None
     for name in names or list(VARIANTS):
-        maker, c, scale, stack, narrated = parse_variant(name)
-        result = run_variant(narrated_harness(h) if narrated else h, name, maker, c, scale, stack)
+        maker, c, scale, stack, narrated, min_df = parse_variant(name)
+        variant_h = narrated_harness(h) if narrated else h
+        variant_h = frequent_ngrams_harness(variant_h, min_df) if min_df else variant_h
+        result = run_variant(variant_h, name, maker, c, scale, stack)
         if baseline is None:
             baseline = run_variant(h, BASELINE, VARIANTS[BASELINE][0]) if name != BASELINE else result
             packaged = {s.name: [p.stance for p in s.packaged] for s in h.sets}
