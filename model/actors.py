@@ -36,7 +36,7 @@ def _read_tsv(name: str) -> list[list[str]]:
 
 
 @lru_cache(maxsize=1)
-def _lexicon() -> tuple[re.Pattern[str], dict[str, tuple[str, str]], list[tuple[str, re.Pattern[str]]]]:
+def _lexicon() -> tuple[re.Pattern[str], dict[str, tuple[str, str]], list[tuple[str, re.Pattern[str]]], re.Pattern[str]]:
     names = {phrase: (actor, role) for phrase, actor, role in _read_tsv("actors.tsv")}
     # The longest name that fits wins ("South Korean" over "South Korea"): see `phrase_alternation`.
     # The lookahead on the names' first letters lets the engine skip most positions quickly.
@@ -47,7 +47,10 @@ def _lexicon() -> tuple[re.Pattern[str], dict[str, tuple[str, str]], list[tuple[
         words[role].append(phrase.lower())
     # One pattern per role, tried in priority order.
     roles = [(role, re.compile(rf"\b(?:{phrase_alternation(words[role])})\b", re.IGNORECASE)) for role in ROLE_PRIORITY]
-    return name_pattern, names, roles
+    # Every role word at once: most windows have none, and one search tells (it finds a match
+    # wherever any role's pattern would).
+    any_role = re.compile(rf"\b(?:{phrase_alternation(w for role in ROLE_PRIORITY for w in words[role])})\b", re.IGNORECASE)
+    return name_pattern, names, roles, any_role
 
 
 def phrase_alternation(phrases: Iterable[str]) -> str:
@@ -75,7 +78,7 @@ def phrase_alternation(phrases: Iterable[str]) -> str:
 
 def find_mentions(sentence: str) -> list[Mention]:
     """Actors named in `sentence`, in order of appearance."""
-    name_pattern, names, roles = _lexicon()
+    name_pattern, names, roles, any_role = _lexicon()
     mentions = []
     for match in name_pattern.finditer(sentence):
         actor, role = names[match.group(1)]
@@ -83,7 +86,7 @@ def find_mentions(sentence: str) -> list[Mention]:
             mentions.pop()  # "Japanese Foreign Minister Fumio Kishida" names one actor, Kishida
         # After a named official or body only the next word can recast it ("PLA expert"); what
         # follows further on is what it did ("Kishida told public broadcaster NHK").
-        cue = _role_nearby(sentence, match.start(), match.end(), roles, words_after=ROLE_WINDOW if role == "any" else 1)
+        cue = _role_nearby(sentence, match.start(), match.end(), roles, any_role, words_after=ROLE_WINDOW if role == "any" else 1)
         if role == "any":
             role = cue or "government"
         elif cue in ("opposition", "public"):
@@ -98,10 +101,14 @@ def _is_title_of(sentence: str, previous: Mention, start: int, actor: str) -> bo
     return previous.actor == actor and bool(_TITLE_WORDS.fullmatch(sentence[previous.end : start]))  # needs 1+ spaces between
 
 
-def _role_nearby(sentence: str, start: int, end: int, roles: list[tuple[str, re.Pattern[str]]], words_after: int = ROLE_WINDOW) -> str | None:
+def _role_nearby(
+    sentence: str, start: int, end: int, roles: list[tuple[str, re.Pattern[str]]], any_role: re.Pattern[str], words_after: int = ROLE_WINDOW
+) -> str | None:
     """The highest-priority role word within ROLE_WINDOW words before the span or `words_after`
     words after it, in the same clause."""
     before = _CLAUSE_BREAK.split(sentence[max(0, start - 120) : start])[-1].split()[-ROLE_WINDOW:]
     after = _CLAUSE_BREAK.split(sentence[end : end + 120], maxsplit=1)[0].split()[:words_after]
     window = " ".join(before + after)
+    if not any_role.search(window):
+        return None
     return next((role for role, pattern in roles if pattern.search(window)), None)
