@@ -12,7 +12,7 @@ from pathlib import Path
 from model.classifier import RegsecClassifier
 from model.prediction import Prediction, Voice
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 __all__ = ["Prediction", "RegsecClassifier", "Voice", "__version__", "info", "load"]
 
 

@@ -17,6 +17,7 @@ from model.labels import STANCES, TOPICS
 from model.language import looks_english
 from model.linear import heads_from_sklearn, normalize_rows
 from model.prediction import NOT_ENGLISH, TRUNCATED, UNCERTAIN, UNFAMILIAR, Prediction
+from model.register import RegisterModel
 from model.sentences import sentence_tokens, split_sentences
 from model.stance_profile import StanceProfile, out_of_fold_profiles
 from model.text_cleaning import clean_text
@@ -69,10 +70,12 @@ class RegsecClassifier:
         stances: Sequence[str | None],
         groups: Sequence[str],
         voices: Sequence[Sequence[dict[str, Any]]] | None = None,
+        registers: Sequence[str | None] | None = None,
     ) -> RegsecClassifier:
         """Learn all heads. `groups` (one event id per text) keep related articles in the
         same cross-validation fold, for calibration and threshold tuning; `voices` (the
-        records' voice lists) teach the voice extractor."""
+        records' voice lists) teach the voice extractor; `registers` (wire, op_ed, state_media,
+        ...; None where unknown) teach the register the stance head reads."""
         _check_documents(texts)
         if not (len(texts) == len(topics) == len(stances) == len(groups)):
             raise ValueError("texts, topics, stances and groups must have the same length")
@@ -100,6 +103,9 @@ class RegsecClassifier:
         rel_texts = [cleaned[i] for i in rel_idx]
         rel_voices = [voices[i] if voices is not None else [] for i in rel_idx]
         profiles = out_of_fold_profiles(rel_texts, rel_voices, groups[rel_idx], self.folds, self.seed)
+        self.register_ = RegisterModel(folds=self.folds, seed=self.seed)
+        rel_registers = [registers[i] if registers is not None else None for i in rel_idx]
+        profiles = np.hstack([profiles, self.register_.fit_out_of_fold(X[rel_idx], rel_registers, groups[rel_idx])])
         y_stance = np.array([STANCES.index(stances[i]) for i in rel_idx])
         stance_head = self._calibrated(hstack([X[rel_idx], csr_matrix(profiles)]).tocsr(), y_stance, groups[rel_idx])
         self.stance_classes_ = [STANCES[c] for c in stance_head.classes_]
@@ -108,7 +114,7 @@ class RegsecClassifier:
 
         self.features_ = TfidfFeatures.from_vectorizer(vectorizer)
         self.heads_ = heads_from_sklearn(heads, n_features=X.shape[1])
-        # The stance head's weights for the profile columns, which follow the n-grams.
+        # The stance head's weights for the profile and register columns, which follow the n-grams.
         self.profile_weights_ = stance_head.calibrated_classifiers_[0].estimator.coef_[:, X.shape[1] :].T.copy()
         self.voices_ = VoiceExtractor(folds=self.folds, seed=self.seed).fit(
             [cleaned[i] for i in rel_idx], [voices[i] if voices is not None else [] for i in rel_idx], groups[rel_idx]
@@ -156,8 +162,12 @@ class RegsecClassifier:
 
     def _scores(self, batch: TokenBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Scores of a tokenized batch of articles."""
-        decisions = self.heads_.decisions(self.features_.transform_articles(batch))
-        decisions[:, 1 + len(TOPICS) :] += self.profile_.transform_batch(batch) @ self.profile_weights_
+        rows = self.features_.transform_articles(batch)
+        decisions = self.heads_.decisions(rows)
+        evidence = [self.profile_.transform_batch(batch)]
+        if getattr(self, "register_", None) is not None:  # models before 0.3.0 read no register
+            evidence.append(self.register_.probabilities(rows))
+        decisions[:, 1 + len(TOPICS) :] += np.hstack(evidence) @ self.profile_weights_
         proba = self.heads_.calibrate(decisions)
         relevance, topic_scores = proba[:, 0], proba[:, 1 : 1 + len(TOPICS)]
         stance_part = proba[:, 1 + len(TOPICS) :]

@@ -33,6 +33,7 @@ SKOPS_TRUSTED_TYPES: tuple[str, ...] = (
     "model.features.TfidfFeatures",
     "model.hash_table.IntHashTable",
     "model.linear.LinearHeads",
+    "model.register.RegisterModel",
     "model.stance_profile.StanceProfile",
     "model.tokens.WordIndex",
     "model.voices.VoiceExtractor",

@@ -10,10 +10,7 @@ import pytest
 from tests.conftest import REPO
 
 GOLD = [json.loads(line) for line in (REPO / "seeds" / "gold.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-KNOWN_MISSES = {
-    ("001_0b52452658012fa5", "topics"): "history_memory rests on one background sentence; scored 0.41 against a 0.45 threshold",
-    ("001_0b52452658012fa5", "stance"): "a balanced wire report with strongly worded Chinese criticism comes out `oppose` (0.67)",
-}
+KNOWN_MISSES: dict[tuple[str, str], str] = {}  # (seed id, "topics" or "stance") -> why it is missed
 
 
 def _cases(aspect):

@@ -28,6 +28,7 @@ from model.artifact import load_artifact
 from model.features import make_vectorizer
 from model.labels import STANCES
 from model.prediction import Prediction
+from model.register import RegisterModel
 from model.sentences import SENTENCE_STANCES, split_sentences
 from model.stance_profile import StanceProfile, out_of_fold_profiles
 from model.text_cleaning import clean_text
@@ -191,7 +192,7 @@ def combined(*makers: ProfileMaker) -> ProfileMaker:
     """Profiles side by side."""
 
     def make(texts: list[str], voices: list[list[dict]], groups: np.ndarray) -> tuple[np.ndarray, Callable[[list[str]], np.ndarray]]:
-        parts = [m(texts, voices, groups) for m in makers]
+        parts = [_cached(m, texts, voices, groups) for m in makers]
         return np.hstack([p[0] for p in parts]), lambda new: np.hstack([p[1](new) for p in parts])
 
     return make
@@ -427,8 +428,10 @@ def build_harness() -> Harness:
         print("WARNING: corpus differs from the packaged model's training data", file=sys.stderr)
     relevant = [r for r in train if r.data["topics"]]
     cleaned_all = [clean_text(r.data["text"]) for r in train]
+    _REGISTER_OF.update({text: r.data.get("register") for text, r in zip(cleaned_all, train)})
     vectorizer = make_vectorizer(ngram_range=(1, config.ngram_max), min_df=config.min_df)
     X_all = vectorizer.fit_transform(cleaned_all)
+    _VECTORIZER[:] = [vectorizer]
     idx = [i for i, r in enumerate(train) if r.data["topics"]]
     sets = []
     named: list[tuple[str, list[LabeledRecord]]] = [("corpus_test", test), ("shared_eval_dev", load_labeled([SHARED_DEV])[0]), ("seeds", read_seeds(SEEDS)[0])]
@@ -463,6 +466,13 @@ def fit_stance_head(X: Any, y: np.ndarray, groups: np.ndarray, c: float = C) -> 
 _PROFILES: dict[int, tuple[np.ndarray, Any]] = {}
 
 
+def _cached(maker: ProfileMaker, texts: list[str], voices: list[list[dict]], groups: np.ndarray) -> tuple[np.ndarray, Any]:
+    """A maker's profile of the harness' training articles, made once: variants of one maker share it."""
+    if id(maker) not in _PROFILES:
+        _PROFILES[id(maker)] = maker(texts, voices, groups)
+    return _PROFILES[id(maker)]
+
+
 def run_variant(h: Harness, name: str, maker: ProfileMaker, c: float = C, scale: float = 1.0, stack: bool = False) -> dict[str, Any]:
     """Fit the stance head with `maker`'s profile; stance predictions and scores on every set.
     Joint (default, as RegsecClassifier does): one logistic regression over n-grams and profile
@@ -473,9 +483,7 @@ def run_variant(h: Harness, name: str, maker: ProfileMaker, c: float = C, scale:
     from sklearn.model_selection import GroupKFold, cross_val_predict
 
     start = time.time()
-    if id(maker) not in _PROFILES:  # a profile depends only on the maker: variants of one maker share it
-        _PROFILES[id(maker)] = maker(h.cleaned, h.voices, h.groups)
-    oof, transform = _PROFILES[id(maker)]
+    oof, transform = _cached(maker, h.cleaned, h.voices, h.groups)
     width = oof.shape[1]
     if stack:
         splits = list(GroupKFold(n_splits=FOLDS).split(np.zeros(len(h.y)), h.y, h.groups))
@@ -555,6 +563,28 @@ def paired_interval(gold: list[dict], old: list[Prediction], new: list[Predictio
     return round(float(low), 4), round(float(high), 4)
 
 
+# ------------------------------------------------------------------ register (2026-11-30, stop 14)
+_REGISTER_OF: dict[str, str] = {}  # cleaned training text -> its `register` label, filled by build_harness
+_VECTORIZER: list[Any] = []  # the harness' n-gram vectorizer (the packaged model's), set by build_harness
+
+
+def register_profile(texts: list[str], voices: list[list[dict]], groups: np.ndarray) -> tuple[np.ndarray, Callable[[list[str]], np.ndarray]]:
+    """The packaged register columns (model.register): probabilities of the corpus' `register`
+    labels from the article n-grams, out of fold for training articles."""
+    from model.features import TfidfFeatures
+    from model.sentences import sentence_tokens
+    from model.tokens import TokenBatch
+
+    model = RegisterModel(folds=FOLDS, seed=SEED)
+    oof = model.fit_out_of_fold(_VECTORIZER[0].transform(texts), [_REGISTER_OF.get(t) for t in texts], groups)
+    features = TfidfFeatures.from_vectorizer(_VECTORIZER[0])
+
+    def transform(new: list[str]) -> np.ndarray:
+        return model.probabilities(features.transform_articles(TokenBatch.from_sentences([sentence_tokens(t) for t in new])))
+
+    return oof, transform
+
+
 VARIANTS: dict[str, tuple[ProfileMaker, dict[str, float]]] = {
     "baseline_binary": (binary_profile, {}),
     "ngrams_only": (no_profile, {}),
@@ -577,7 +607,9 @@ VIEW_VARIANTS: dict[str, tuple[ViewRow, ...]] = {
     "shipped+lead+entropy": (shipped_row, lead_row, entropy_row),
 }
 VARIANTS.update({name: (view_profile(*rows), {}) for name, rows in VIEW_VARIANTS.items()})
-BASELINE = "shipped"  # what every variant's paired interval is against: the packaged model's stance head
+VARIANTS["register"] = (register_profile, {})
+VARIANTS["shipped+register"] = (combined(VARIANTS["shipped"][0], register_profile), {})
+BASELINE = "shipped+register"  # what every variant's paired interval is against: the packaged model's stance head (0.3.0 on)
 
 
 QUOTED = re.compile(r"“[^”\n]*(?:”|$)|\"[^\"\n]*(?:\"|$)", re.MULTILINE)

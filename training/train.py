@@ -153,6 +153,7 @@ def fit_classifier(records: list[LabeledRecord], config: TrainConfig, version: s
         [r.data["stance"] for r in records],
         [r.group for r in records],
         [r.data["voices"] for r in records],
+        [r.data.get("register") for r in records],
     )
 
 
