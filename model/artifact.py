@@ -21,7 +21,10 @@ from model.classifier import RegsecClassifier
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
 CARD_FILE = "MODEL_CARD.md"
-FORMAT_VERSION = 4  # 2: LinearHeads weights stored (heads, features); 3: stance profile of 11 columns; 4: terms looked up by word ids
+# 2: LinearHeads weights stored (heads, features); 3: stance profile of 11 columns; 4: terms looked up by word ids;
+# 5: register probabilities after the profile (model.register). Format 4 models still load: they read no register.
+FORMAT_VERSION = 5
+READABLE_FORMATS = (4, 5)
 DEFAULT_DIR = Path(__file__).parent / "default"
 
 
@@ -73,10 +76,10 @@ def read_manifest(directory: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArtifactError(f"{path}: manifest is not valid JSON ({exc}); retrain or restore the folder") from exc
-    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+    if not isinstance(manifest, dict) or manifest.get("format_version") not in READABLE_FORMATS:
         raise ArtifactError(
             f"{path}: artifact format {manifest.get('format_version') if isinstance(manifest, dict) else '?'} "
-            f"is not the {FORMAT_VERSION} this regsec reads; retrain with `regsec train`"
+            f"is not one this regsec reads ({', '.join(map(str, READABLE_FORMATS))}); retrain with `regsec train`"
         )
     return manifest
 

@@ -79,6 +79,8 @@ class RegsecClassifier:
         _check_documents(texts)
         if not (len(texts) == len(topics) == len(stances) == len(groups)):
             raise ValueError("texts, topics, stances and groups must have the same length")
+        if registers is not None and len(registers) != len(texts):
+            raise ValueError("registers must have one entry per text (None where unknown)")
         groups = np.asarray(groups)
         cleaned = [clean_text(t) for t in texts]
         vectorizer = make_vectorizer(ngram_range=self.ngram_range, min_df=self.min_df)
@@ -114,7 +116,8 @@ class RegsecClassifier:
 
         self.features_ = TfidfFeatures.from_vectorizer(vectorizer)
         self.heads_ = heads_from_sklearn(heads, n_features=X.shape[1])
-        # The stance head's weights for the profile and register columns, which follow the n-grams.
+        # The stance head's weights for the profile and register columns, which follow the n-grams
+        # (the name is older than the register columns; models before 0.3.0 have the profile's only).
         self.profile_weights_ = stance_head.calibrated_classifiers_[0].estimator.coef_[:, X.shape[1] :].T.copy()
         self.voices_ = VoiceExtractor(folds=self.folds, seed=self.seed).fit(
             [cleaned[i] for i in rel_idx], [voices[i] if voices is not None else [] for i in rel_idx], groups[rel_idx]

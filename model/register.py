@@ -24,8 +24,6 @@ class RegisterModel:
         self.C = C
         self.folds = folds
         self.seed = seed
-        self.labels_: list[str] = []
-        self.heads_: LinearHeads | None = None
 
     def fit_out_of_fold(self, X: Any, registers: Sequence[str | None], groups: np.ndarray) -> np.ndarray:
         """Learn from the rows of X (sparse article features) that have a register; return every
@@ -33,10 +31,10 @@ class RegisterModel:
         register (a user's data may have none) are scored but not learned from."""
         from sklearn.model_selection import GroupKFold
 
-        registers = [r if isinstance(r, str) and r else None for r in registers]  # a number or blank is no register
+        registers = [r.strip().lower() if isinstance(r, str) and r.strip() else None for r in registers]  # "Wire " is wire; blank or a number is none
         labeled = np.array([i for i, r in enumerate(registers) if r], dtype=np.int64)
-        self.labels_ = sorted({registers[i] for i in labeled})
-        self.heads_ = None
+        self.labels_: list[str] = sorted({registers[i] for i in labeled})
+        self.heads_: LinearHeads | None = None
         if len(labeled) < MIN_LABELED or len(self.labels_) < 2:
             self.labels_ = []
             return np.zeros((X.shape[0], 0))
@@ -44,6 +42,10 @@ class RegisterModel:
         out = np.zeros((X.shape[0], len(self.labels_)))
         for train_idx, held_idx in GroupKFold(n_splits=self.folds).split(np.zeros(X.shape[0]), groups=groups):
             train_idx = train_idx[y[train_idx] >= 0]
+            seen = np.unique(y[train_idx])
+            if len(seen) < 2:  # this fold's training side knows one register (or none): that is all it can say
+                out[np.ix_(held_idx, seen)] = 1.0
+                continue
             fold = self._model().fit(X[train_idx], y[train_idx])
             out[np.ix_(held_idx, fold.classes_)] = fold.predict_proba(X[held_idx])
         self.heads_ = heads_from_logistic(self._model().fit(X[labeled], y[labeled]))

@@ -463,14 +463,15 @@ def fit_stance_head(X: Any, y: np.ndarray, groups: np.ndarray, c: float = C) -> 
     return CalibratedClassifierCV(estimator, method="sigmoid", cv=splits, ensemble=False).fit(X, y)
 
 
-_PROFILES: dict[int, tuple[np.ndarray, Any]] = {}
+_PROFILES: dict[tuple[int, int], tuple[np.ndarray, Any]] = {}
 
 
 def _cached(maker: ProfileMaker, texts: list[str], voices: list[list[dict]], groups: np.ndarray) -> tuple[np.ndarray, Any]:
     """A maker's profile of the harness' training articles, made once: variants of one maker share it."""
-    if id(maker) not in _PROFILES:
-        _PROFILES[id(maker)] = maker(texts, voices, groups)
-    return _PROFILES[id(maker)]
+    key = (id(maker), id(texts))
+    if key not in _PROFILES:
+        _PROFILES[key] = maker(texts, voices, groups)
+    return _PROFILES[key]
 
 
 def run_variant(h: Harness, name: str, maker: ProfileMaker, c: float = C, scale: float = 1.0, stack: bool = False) -> dict[str, Any]:
@@ -637,7 +638,9 @@ def parse_variant(name: str) -> tuple[ProfileMaker, float, float, bool, bool, in
     settings, _, base = name.rpartition(":")
     values = dict(part.split("=") for part in settings.split(",") if part)
     if base not in VARIANTS or set(values) - {"C", "scale", "stack", "ngrams", "mindf"}:
-        raise SystemExit(f"unknown variant {name!r}; known: {', '.join(VARIANTS)} (optionally prefixed C=..,scale=..,stack=1:)")
+        raise SystemExit(f"unknown variant {name!r}; known: {', '.join(VARIANTS)} (optionally prefixed C=..,scale=..,stack=1,ngrams=narration,mindf=..:)")
+    if values.get("ngrams") not in (None, "narration"):
+        raise SystemExit(f"unknown ngrams={values['ngrams']!r} in {name!r}; the one option is ngrams=narration")
     narrated, min_df = values.get("ngrams") == "narration", int(values.get("mindf", 0))
     return VARIANTS[base][0], float(values.get("C", C)), float(values.get("scale", 1.0)), values.get("stack") == "1", narrated, min_df
 

@@ -255,7 +255,9 @@ def model_card(manifest: dict[str, Any]) -> str:
         f"- training documents: {manifest['documents']['train']}; held-out test documents: {manifest['documents']['test']}",
         f"- data sha256: `{manifest['data_sha256']}`",
         "- features: word 1-2-gram TF-IDF over cleaned text (scraped-page noise removed)",
-        "- heads: calibrated logistic regression for relevance, each topic (tuned thresholds) and stance",
+        "- heads: calibrated logistic regression for relevance, each topic (tuned thresholds) and stance;",
+        "  stance also reads a sentence-stance profile and the article's register probabilities",
+        "- voices: actor lexicon, speaker rules, sentence- and candidate-level logistic regressions",
     ]
     if m:
         lines += [

@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from model.artifact import DEFAULT_DIR, MANIFEST_FILE, MODEL_FILE, ArtifactError, load_artifact
+from model.artifact import DEFAULT_DIR, MANIFEST_FILE, MODEL_FILE, ArtifactError, load_artifact, save_artifact
 
 
 @pytest.fixture()
@@ -47,6 +47,20 @@ def test_manifest_from_another_format_version(model_copy):
     (model_copy / MANIFEST_FILE).write_text(json.dumps(manifest))
     with pytest.raises(ArtifactError, match="retrain"):
         load_artifact(model_copy)
+
+
+def test_a_format_4_model_from_before_the_register_still_loads_and_predicts(tmp_path):
+    from model.stance_profile import PROFILE_SIZE
+
+    clf, manifest = load_artifact()
+    del clf.register_  # a 0.2.0 model: no register, stance weights for the profile's columns only
+    clf.profile_weights_ = clf.profile_weights_[:PROFILE_SIZE]
+    save_artifact(clf, tmp_path / "old", manifest, "old model")
+    old_manifest = json.loads((tmp_path / "old" / MANIFEST_FILE).read_text())
+    (tmp_path / "old" / MANIFEST_FILE).write_text(json.dumps({**old_manifest, "format_version": 4}))
+    old, _ = load_artifact(tmp_path / "old")
+    (record,) = old.predict(["Seoul and Tokyo signed a military intelligence pact on Wednesday; Beijing protested."])
+    assert record.relevant and abs(sum(record.stance_scores.values()) - 1.0) < 1e-3
 
 
 def test_missing_folder_or_broken_manifest(tmp_path, model_copy):

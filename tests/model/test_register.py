@@ -1,7 +1,10 @@
+"""The register model: genre probabilities from article n-grams, out of fold for training articles."""
+
 import json
 
 import numpy as np
 import pytest
+from sklearn.model_selection import GroupKFold
 
 from model.features import TfidfFeatures, make_vectorizer
 from model.register import MIN_LABELED, RegisterModel
@@ -27,12 +30,16 @@ def test_packaged_model_reads_wire_copy_and_state_media_apart(default_model):
     assert p[1, labels.index("state_media")] > p[0, labels.index("state_media")]
 
 
-def test_out_of_fold_rows_are_probabilities_over_the_labels(corpus):
+def test_out_of_fold_rows_come_from_a_model_that_never_saw_their_event(corpus):
     records, vectorizer, groups = corpus
+    X, registers = vectorizer.transform([r["text"] for r in records]), [r["register"] for r in records]
     model = RegisterModel(folds=3)
-    oof = model.fit_out_of_fold(vectorizer.transform([r["text"] for r in records]), [r["register"] for r in records], groups)
+    oof = model.fit_out_of_fold(X, registers, groups)
     assert model.labels_ == ["op_ed", "state_media", "wire"]
     assert oof.shape == (len(records), 3) and np.allclose(oof.sum(axis=1), 1.0)
+    train, held = next(GroupKFold(n_splits=3).split(np.zeros(len(records)), groups=groups))
+    fold = model._model().fit(X[train], [model.labels_.index(registers[i]) for i in train])
+    np.testing.assert_allclose(oof[held], fold.predict_proba(X[held]), atol=1e-12)
     new = model.probabilities(TfidfFeatures.from_vectorizer(vectorizer).transform_tokens([tokenize(records[0]["text"])]))
     assert new.shape == (1, 3) and np.isclose(new.sum(), 1.0)
 
@@ -55,10 +62,22 @@ def test_too_few_labeled_articles_teach_no_register(corpus):
     assert model.probabilities(rows).shape == (1, 0)
 
 
-def test_two_registers_give_two_columns_and_the_same_seed_the_same_numbers(corpus):
+def test_two_registers_score_as_scikit_learn_does_and_the_same_seed_gives_the_same_numbers(corpus):
     records, vectorizer, groups = corpus
     two = [r for r in records if r["register"] != "op_ed"]
-    X = vectorizer.transform([r["text"] for r in two])
-    runs = [RegisterModel(folds=3, seed=7).fit_out_of_fold(X, [r["register"] for r in two], np.array([r["event"] for r in two])) for _ in range(2)]
-    assert runs[0].shape == (len(two), 2)
+    X, y = vectorizer.transform([r["text"] for r in two]), [r["register"].upper() for r in two]  # "WIRE" is wire
+    models = [RegisterModel(folds=3, seed=7) for _ in range(2)]
+    runs = [m.fit_out_of_fold(X, y, np.array([r["event"] for r in two])) for m in models]
+    assert models[0].labels_ == ["state_media", "wire"] and runs[0].shape == (len(two), 2)
     np.testing.assert_array_equal(runs[0], runs[1])
+    texts = [r["text"] for r in two[:20]]
+    mine = models[0].probabilities(TfidfFeatures.from_vectorizer(vectorizer).transform_tokens([tokenize(t) for t in texts]))
+    sklearn = models[0]._model().fit(X, [r["register"] for r in two]).predict_proba(vectorizer.transform(texts))
+    np.testing.assert_allclose(mine, sklearn, atol=1e-5)
+
+
+def test_a_register_found_in_one_event_only_still_trains(corpus):
+    records, vectorizer, groups = corpus
+    registers = ["op_ed" if g == groups[0] else "wire" for g in groups]  # the fold holding that event sees wire only
+    oof = RegisterModel(folds=3).fit_out_of_fold(vectorizer.transform([r["text"] for r in records]), registers, groups)
+    assert oof.shape == (len(records), 2) and np.allclose(oof.sum(axis=1), 1.0)

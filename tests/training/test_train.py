@@ -40,6 +40,15 @@ def test_same_data_and_seed_give_the_same_predictions(corpus):
     assert [p.to_dict() for p in first.predict(texts)] == [p.to_dict() for p in second.predict(texts)]
 
 
+def test_data_without_registers_trains_a_stance_head_without_them(corpus):
+    from model.stance_profile import PROFILE_SIZE
+
+    subset = [LabeledRecord(r.source, r.line, {k: v for k, v in r.data.items() if k != "register"}) for r in corpus[::4]]
+    clf = fit_classifier(subset, TrainConfig(folds=3), "t")
+    assert clf.register_.labels_ == [] and clf.profile_weights_.shape[0] == PROFILE_SIZE
+    assert clf.predict([corpus[0].data["text"]])[0].stance_scores
+
+
 def _records(rows):
     return [LabeledRecord("mem", i, row) for i, row in enumerate(rows, 1)]
 
