@@ -569,7 +569,17 @@ _REGISTER_OF: dict[str, str] = {}  # cleaned training text -> its `register` lab
 _VECTORIZER: list[Any] = []  # the harness' n-gram vectorizer (the packaged model's), set by build_harness
 
 
-def register_profile(texts: list[str], voices: list[list[dict]], groups: np.ndarray) -> tuple[np.ndarray, Callable[[list[str]], np.ndarray]]:
+ADVOCACY = ("op_ed", "state_media", "government_statement")  # registers that argue a side (3 of 442 relevant ones neutral)
+
+
+def advocacy_profile(texts: list[str], voices: list[list[dict]], groups: np.ndarray) -> tuple[np.ndarray, Callable[[list[str]], np.ndarray]]:
+    """A coarser register: advocacy (op-ed, state media, government statement) against reporting."""
+    return register_profile(texts, voices, groups, coarse=True)
+
+
+def register_profile(
+    texts: list[str], voices: list[list[dict]], groups: np.ndarray, coarse: bool = False
+) -> tuple[np.ndarray, Callable[[list[str]], np.ndarray]]:
     """The packaged register columns (model.register): probabilities of the corpus' `register`
     labels from the article n-grams, out of fold for training articles."""
     from model.features import TfidfFeatures
@@ -577,7 +587,10 @@ def register_profile(texts: list[str], voices: list[list[dict]], groups: np.ndar
     from model.tokens import TokenBatch
 
     model = RegisterModel(folds=FOLDS, seed=SEED)
-    oof = model.fit_out_of_fold(_VECTORIZER[0].transform(texts), [_REGISTER_OF.get(t) for t in texts], groups)
+    registers = [_REGISTER_OF.get(t) for t in texts]
+    if coarse:
+        registers = [None if r is None else "advocacy" if r in ADVOCACY else "reporting" for r in registers]
+    oof = model.fit_out_of_fold(_VECTORIZER[0].transform(texts), registers, groups)
     features = TfidfFeatures.from_vectorizer(_VECTORIZER[0])
 
     def transform(new: list[str]) -> np.ndarray:
@@ -610,6 +623,7 @@ VIEW_VARIANTS: dict[str, tuple[ViewRow, ...]] = {
 VARIANTS.update({name: (view_profile(*rows), {}) for name, rows in VIEW_VARIANTS.items()})
 VARIANTS["register"] = (register_profile, {})
 VARIANTS["shipped+register"] = (combined(VARIANTS["shipped"][0], register_profile), {})
+VARIANTS["shipped+advocacy"] = (combined(VARIANTS["shipped"][0], advocacy_profile), {})
 BASELINE = "shipped+register"  # what every variant's paired interval is against: the packaged model's stance head (0.3.0 on)
 
 
