@@ -637,8 +637,10 @@ def narration(text: str) -> str:
 
 
 def frequent_ngrams_harness(h: Harness, min_df: int) -> Harness:
-    """The harness with the stance head reading only n-grams in at least `min_df` training articles."""
-    df = np.bincount(h.vectorizer.transform(h.all_cleaned).indices, minlength=h.X.shape[1])
+    """The harness with the stance head reading only n-grams in at least `min_df` training articles.
+    Document frequencies come from the fitted vectorizer's smoothed idf, idf = ln((1 + n) / (1 + df)) + 1,
+    so they are those of the texts it was fit on (the narration, when the harness reads narration)."""
+    df = np.rint((1 + len(h.all_cleaned)) / np.exp(h.vectorizer.idf_ - 1) - 1)
     keep = np.flatnonzero(df >= min_df)
     sets = [replace(s, ngram_columns=keep) for s in h.sets]
     return replace(h, X=h.X[:, keep], sets=sets)
